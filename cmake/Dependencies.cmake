@@ -1,0 +1,23 @@
+# Every dependency comes from the distribution (see scripts/install-deps).
+find_package(Threads REQUIRED)
+find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
+find_package(OpenSSL REQUIRED)
+find_package(spdlog CONFIG REQUIRED)
+find_package(yaml-cpp CONFIG REQUIRED)
+find_package(nlohmann_json 3.10 CONFIG REQUIRED)
+find_package(prometheus-cpp CONFIG REQUIRED COMPONENTS core)
+
+# llama.cpp is optional: without it everything but the in-process engine builds and tests.
+find_package(llama CONFIG QUIET)
+find_library(VG_MTMD_LIBRARY mtmd)
+find_path(VG_MTMD_INCLUDE_DIR mtmd.h)
+if(llama_FOUND AND VG_MTMD_LIBRARY AND VG_MTMD_INCLUDE_DIR)
+    set(VG_HAVE_LLAMA ON)
+    add_library(vg_mtmd UNKNOWN IMPORTED)
+    set_target_properties(vg_mtmd PROPERTIES IMPORTED_LOCATION "${VG_MTMD_LIBRARY}"
+        INTERFACE_INCLUDE_DIRECTORIES "${VG_MTMD_INCLUDE_DIR}" INTERFACE_LINK_LIBRARIES llama)
+    message(STATUS "llama.cpp: found ${llama_DIR} (mtmd: ${VG_MTMD_LIBRARY})")
+else()
+    set(VG_HAVE_LLAMA OFF)
+    message(STATUS "llama.cpp: NOT FOUND - the llama engine and its tests are skipped (see scripts/check-llama)")
+endif()

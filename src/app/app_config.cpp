@@ -1,0 +1,17 @@
+#include "app/app_config.hpp"
+
+namespace vg::app {
+
+AppConfig parse_app_config(const YAML::Node& source) {
+    AppConfig config;
+    config.effective = YAML::Node(YAML::NodeType::Map);
+    auto root = ConfigNode::root(source, config.effective);
+    config.log = parse_log_config(root.child("log"));
+    config.diag = services::parse_diag_config(root.child("diag"));
+    root.finish();
+    return config;
+}
+
+AppConfig load_app_config(const ConfigSources& sources) { return parse_app_config(load_config(sources)); }
+
+}  // namespace vg::app

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include "core/config.hpp"
+#include "core/logging.hpp"
+#include "services/diag/diag_service.hpp"
+
+namespace vg::app {
+
+// The whole process's configuration: every component's section, parsed and validated at start-up
+// (whichever role runs), so one file can serve every role and a typo anywhere fails fast.
+struct AppConfig {
+    LogConfig log;
+    services::DiagConfig diag;
+    YAML::Node effective;  // every value in force, defaults included (for `config print`)
+};
+
+AppConfig parse_app_config(const YAML::Node& source);
+AppConfig load_app_config(const ConfigSources& sources);
+
+}  // namespace vg::app

@@ -1,0 +1,98 @@
+// visiongrid: one binary, one subcommand per role or tool.
+#include <csignal>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <prometheus/registry.h>
+
+#include "app/app_config.hpp"
+#include "app/command_line.hpp"
+#include "obs/health.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(visiongrid - distributed vision-processing platform
+
+Usage: visiongrid <command> [options]
+
+Roles (each a long-running service):
+  diag            HTTP plumbing only: /health, /ready, /metrics, ping, echo, delay, SSE stream
+                  (checks a deployment's network path; used by benchmarks and tests)
+
+Tools:
+  config print    show the effective configuration (defaults filled in, secrets masked)
+  version         print the version
+
+Options:
+  -c, --config FILE     YAML config file (${VAR:default} placeholders are expanded)
+      --set KEY=VALUE   override one value, e.g. --set diag.server.port=9000 (repeatable)
+  -h, --help            this help
+
+Precedence, lowest first: config file, VISIONGRID_SECTION__KEY environment variables, --set.
+)";
+
+// Blocks SIGINT/SIGTERM in every thread (call before starting any), then waits for one here.
+sigset_t block_termination_signals() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    return signals;
+}
+
+int run_diag(const vg::app::AppConfig& config) {
+    sigset_t signals = block_termination_signals();
+    vg::LogSystem logs(config.log, "diag");
+    prometheus::Registry registry;
+    vg::obs::Readiness readiness;
+    vg::services::DiagService service(config.diag, {registry, readiness, logs});
+    service.start();
+    // Tests and scripts read this line to learn the port when it was 0.
+    std::cout << "visiongrid diag listening on port " << service.port() << std::endl;
+    int received = 0;
+    sigwait(&signals, &received);
+    logs.get("main").info("", "signal received; draining", nlohmann::json{{"signal", received}});
+    service.stop();
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    vg::app::CommandLine line;
+    try {
+        line = vg::app::parse_command_line(argc, argv);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "visiongrid: " << e.what() << "\n";
+        return 2;
+    }
+    if (line.version || (!line.words.empty() && line.words[0] == "version")) {
+        std::cout << "visiongrid " << VG_VERSION << "\n";
+        return 0;
+    }
+    if (line.help || line.words.empty()) {
+        std::cout << kUsage;
+        return line.words.empty() && !line.help ? 2 : 0;
+    }
+    vg::app::AppConfig config;
+    try {
+        vg::ConfigSources sources{line.config_file, "", vg::current_environment(), line.set_overrides};
+        config = vg::app::load_app_config(sources);
+    } catch (const vg::ConfigError& e) {
+        std::cerr << "visiongrid: configuration error: " << e.what() << "\n";
+        return 2;
+    }
+    const std::string& command = line.words[0];
+    try {
+        if (command == "config" && line.words.size() == 2 && line.words[1] == "print") {
+            std::cout << vg::to_yaml(vg::mask_secrets(config.effective));
+            return 0;
+        }
+        if (command == "diag") return run_diag(config);
+    } catch (const std::exception& e) {
+        std::cerr << "visiongrid " << command << ": " << e.what() << "\n";
+        return 1;
+    }
+    std::cerr << "visiongrid: unknown command '" << command << "' (see visiongrid --help)\n";
+    return 2;
+}

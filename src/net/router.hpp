@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "net/request.hpp"
+
+namespace vg::net {
+
+struct RouteOptions {
+    std::optional<std::size_t> body_limit;    // bytes; the server's default when unset
+    std::vector<std::string> content_types;   // accepted media types of a body; empty accepts any
+};
+
+struct Route {
+    std::string method;
+    std::string pattern;
+    Handler handler;
+    RouteOptions options;
+};
+
+// Method + path routing with "{name}" segments and a trailing "{name...}" catch-all.
+// Built before the server starts, then read-only: matching is thread-safe.
+class Router {
+public:
+    struct Match {
+        const Route* route = nullptr;              // null: no route for this method
+        std::map<std::string, std::string> params;
+        std::vector<std::string> allowed_methods;  // non-empty when the path exists with other methods (405)
+    };
+
+    void add(std::string method, std::string pattern, Handler handler, RouteOptions options = {});
+    void get(std::string pattern, SyncHandler handler) { add("GET", std::move(pattern), sync_handler(std::move(handler))); }
+
+    Match match(std::string_view method, std::string_view path) const;
+    const std::vector<Route>& routes() const { return routes_; }
+
+private:
+    static bool match_pattern(std::string_view pattern, std::string_view path, std::map<std::string, std::string>& params);
+
+    std::vector<Route> routes_;
+};
+
+}  // namespace vg::net

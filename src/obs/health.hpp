@@ -1,0 +1,24 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace vg::obs {
+
+// Readiness of one process, made of named component checks ("model": loading, "draining": …).
+// The process is ready when every component is. Thread-safe.
+class Readiness {
+public:
+    void set(const std::string& component, bool ready, std::string reason = {});
+    bool ready() const;
+    // {component: reason} of every component that is not ready.
+    std::map<std::string, std::string> blockers() const;
+
+private:
+    mutable std::mutex mutex_;
+    std::map<std::string, std::pair<bool, std::string>> components_;
+};
+
+}  // namespace vg::obs

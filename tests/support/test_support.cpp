@@ -1,0 +1,1 @@
+void vg_test_support_anchor() {}
