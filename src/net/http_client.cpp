@@ -123,7 +123,7 @@ private:
 };
 
 HttpClient::HttpClient(boost::asio::io_context& io, ClientConfig config)
-    : impl_(std::make_shared<Impl>(io, std::move(config))) {}
+    : impl_(std::make_unique<Impl>(io, std::move(config))) {}
 
 HttpClient::~HttpClient() { shutdown(); }
 

@@ -148,7 +148,9 @@ private:
         tls_.emplace(socket_, pool_->tls());
         if (!is_ip_literal(origin().host)) {
             // SNI: virtual-hosted TLS servers pick the certificate by it.
-            SSL_set_tlsext_host_name(tls_->native_handle(), origin().host.c_str());
+            // SSL_set_tlsext_host_name() without its macro's C cast.
+            SSL_ctrl(tls_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                     const_cast<char*>(origin().host.c_str()));
         }
         if (config().verify_tls) tls_->set_verify_callback(ssl::host_name_verification(origin().host));
         tls_->async_handshake(ssl::stream_base::client, [self = shared_from_this()](const error_code& ec) {

@@ -49,7 +49,8 @@ public:
                        net::Response response = net::Response::text(200, request.body, std::string(request.header("Content-Type")));
                        if (response.headers.get_or("Content-Type", "").empty()) response.headers.set("Content-Type", "application/octet-stream");
                        return response;
-                   }));
+                   }),
+                   net::RouteOptions{.body_limit = std::nullopt, .content_types = {"application/json", "text/plain", "application/octet-stream"}});
         // Answers after `ms` without holding an I/O thread: what a slow upstream looks like.
         router.add("GET", "/api/delay", [this](net::Request& request, std::shared_ptr<net::Exchange> exchange) {
             auto delay = parse_ms(request, "ms", config_.max_delay);

@@ -1,1 +1,0 @@
-void vg_test_support_anchor() {}
