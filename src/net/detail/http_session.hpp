@@ -125,6 +125,9 @@ inline std::shared_ptr<ResponseStream> ExchangeImpl::stream(int status, Headers 
     return std::make_shared<StreamImpl>(shared_from_this());
 }
 
+// Reads are bounded by the session's own timer; the stream's timeout only guards writes.
+inline constexpr std::chrono::hours kNoStreamTimeout{24 * 365};
+
 inline beast::tcp_stream& lowest(PlainStream& s) { return s; }
 inline beast::tcp_stream& lowest(TlsStream& s) { return beast::get_lowest_layer(s); }
 
@@ -134,7 +137,7 @@ class Session final : public SessionControl, public SessionSink, public std::ena
 public:
     template <class... StreamArgs>
     Session(ServerContext& context, std::string remote, StreamArgs&&... args)
-        : context_(context), stream_(std::forward<StreamArgs>(args)...), idle_timer_(lowest(stream_).get_executor()),
+        : context_(context), stream_(std::forward<StreamArgs>(args)...), read_timer_(lowest(stream_).get_executor()),
           remote_(std::move(remote)) {}
 
     ~Session() override {
@@ -225,11 +228,7 @@ private:
             }
             return read_header();
         }
-        idle_timer_.expires_after(context_.config.idle_timeout);
-        idle_timer_.async_wait([weak = this->weak_from_this()](beast::error_code ec) {
-            if (ec) return;
-            if (auto self = weak.lock(); self && self->state_ == State::kIdle) self->close();
-        });
+        arm_read_timer(context_.config.idle_timeout, /*answer_408=*/false);
         if (!reading_) read_some();
     }
 
@@ -237,7 +236,7 @@ private:
     // leaving). Pipelined bytes that arrive meanwhile stay in the buffer for the next parse.
     void read_some() {
         reading_ = true;
-        lowest(stream_).expires_after(std::chrono::hours(24 * 365));  // bounded by idle_timer_ or the handler
+        lowest(stream_).expires_after(kNoStreamTimeout);  // bounded by read_timer_ or the handler's deadline
         stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
             self->reading_ = false;
             self->on_read_some(ec, n);
@@ -262,10 +261,7 @@ private:
             return close();
         }
         buffer_.commit(n);
-        if (state_ == State::kIdle) {
-            idle_timer_.cancel();
-            return read_header();
-        }
+        if (state_ == State::kIdle) return read_header();
         // Busy: keep watching for a disconnect while the pipelined backlog is small.
         if (buffer_.size() < context_.config.max_header_bytes.bytes) read_some();
     }
@@ -274,17 +270,19 @@ private:
         state_ = State::kReadingHeader;
         header_parser_.emplace();
         header_parser_->header_limit(static_cast<std::uint32_t>(context_.config.max_header_bytes.bytes));
-        lowest(stream_).expires_after(context_.config.header_timeout);
+        arm_read_timer(context_.config.header_timeout, /*answer_408=*/true);
+        lowest(stream_).expires_after(kNoStreamTimeout);
         http::async_read_header(stream_, buffer_, *header_parser_,
                                 [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
     }
 
     void on_header(beast::error_code ec) {
+        if (read_timed_out_) return reject(408, "header_timeout", "request headers did not arrive in time");
+        disarm_read_timer();
         if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset) {
             if (buffer_.size() > 0) context_.metrics.rejected("client_disconnect");
             return close();
         }
-        if (ec == beast::error::timeout) return reject(408, "header_timeout", "request headers did not arrive in time");
         if (ec == http::error::header_limit) {
             return reject(431, "header_too_large",
                           "request headers exceed " + std::to_string(context_.config.max_header_bytes.bytes) + " bytes");
@@ -368,13 +366,15 @@ private:
         state_ = State::kReadingBody;
         body_parser_.emplace(std::move(*header_parser_));
         body_parser_->body_limit(limit);
-        lowest(stream_).expires_after(context_.config.body_timeout);
+        arm_read_timer(context_.config.body_timeout, /*answer_408=*/true);
+        lowest(stream_).expires_after(kNoStreamTimeout);
         http::async_read(stream_, buffer_, *body_parser_,
                          [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
     }
 
     void on_body(beast::error_code ec) {
-        if (ec == beast::error::timeout) return reject(408, "body_timeout", "request body did not arrive in time");
+        if (read_timed_out_) return reject(408, "body_timeout", "request body did not arrive in time");
+        disarm_read_timer();
         if (ec == http::error::body_limit) {
             return reject(413, "body_too_large", "request body exceeds " +
                                                      std::to_string(route_->options.body_limit.value_or(context_.config.max_body_bytes.bytes)) +
@@ -440,6 +440,29 @@ private:
         enqueue(serialize_response(error_response(status, code, message, {}), request_.request_id, false), true);
     }
 
+    // Our own read deadline: Beast's stream timeout closes the socket, which would leave no way to
+    // answer 408. Expiry cancels the pending read (the socket stays writable) or, when idle, closes.
+    void arm_read_timer(std::chrono::milliseconds timeout, bool answer_408) {
+        read_timed_out_ = false;
+        read_timer_.expires_after(timeout);
+        read_timer_.async_wait([weak = this->weak_from_this(), generation = ++timer_generation_, answer_408](beast::error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self || generation != self->timer_generation_ || self->state_ == State::kClosed) return;
+            if (!answer_408) {
+                if (self->state_ == State::kIdle) self->close();
+                return;
+            }
+            self->read_timed_out_ = true;
+            beast::error_code ignored;
+            lowest(self->stream_).socket().cancel(ignored);
+        });
+    }
+
+    void disarm_read_timer() {
+        ++timer_generation_;
+        read_timer_.cancel();
+    }
+
     void enqueue(std::string data, bool ends_response) {
         if (state_ == State::kClosed) return;
         if (data.empty() && !ends_response) return;
@@ -500,7 +523,7 @@ private:
         } else {
             if (state_ == State::kClosed) return;
             state_ = State::kClosed;
-            idle_timer_.cancel();
+            read_timer_.cancel();
             if (exchange_) exchange_->cancel();
             beast::error_code ignored;
             lowest(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -508,8 +531,8 @@ private:
                 // The pending watch read ends with EOF or the linger timeout and closes then.
                 lowest(stream_).socket().cancel(ignored);
             }
-            idle_timer_.expires_after(std::chrono::seconds(2));
-            idle_timer_.async_wait([self = this->shared_from_this()](beast::error_code) {
+            read_timer_.expires_after(std::chrono::seconds(2));
+            read_timer_.async_wait([self = this->shared_from_this()](beast::error_code) {
                 beast::error_code e;
                 lowest(self->stream_).socket().close(e);
             });
@@ -520,12 +543,12 @@ private:
     void discard_until_eof() {
         buffer_.clear();
         lowest(stream_).socket().async_read_some(buffer_.prepare(16384), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec == asio::error::operation_aborted && self->idle_timer_.expiry() > std::chrono::steady_clock::now()) {
+            if (ec == asio::error::operation_aborted && self->read_timer_.expiry() > std::chrono::steady_clock::now()) {
                 return self->discard_until_eof();  // our own cancel of the watch read, not the timeout
             }
             if (ec) {
                 beast::error_code e;
-                self->idle_timer_.cancel();
+                self->read_timer_.cancel();
                 lowest(self->stream_).socket().close(e);
                 return;
             }
@@ -541,7 +564,7 @@ private:
             in_flight_ = false;
         }
         if (exchange_) exchange_->cancel();
-        idle_timer_.cancel();
+        read_timer_.cancel();
         beast::error_code ignored;
         if constexpr (std::is_same_v<Stream, TlsStream>) {
             // Best effort close_notify; never wait on a client for it.
@@ -563,7 +586,7 @@ private:
 
     ServerContext& context_;
     Stream stream_;
-    asio::steady_timer idle_timer_;
+    asio::steady_timer read_timer_;
     std::string remote_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::empty_body>> header_parser_;
@@ -572,6 +595,8 @@ private:
     bool writing_ = false;
     bool reading_ = false;
     bool cancel_watch_ = false;
+    bool read_timed_out_ = false;
+    std::uint64_t timer_generation_ = 0;
     bool keep_alive_ = true;
     bool in_flight_ = false;
     State state_ = State::kIdle;
