@@ -45,9 +45,10 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const ClientConfig& config)
         return tls;
     }
     tls->set_verify_mode(asio::ssl::verify_peer);
-    tls->set_default_verify_paths();
+    boost::system::error_code ec;
+    // Without a system store only ca_file can vouch for a server; verification failures will say so.
+    tls->set_default_verify_paths(ec);
     if (!config.ca_file.empty()) {
-        boost::system::error_code ec;
         tls->load_verify_file(config.ca_file, ec);
         if (ec) throw std::runtime_error("http client: cannot load ca_file '" + config.ca_file + "': " + ec.message());
     }
@@ -79,16 +80,19 @@ void CallHandle::cancel() {
 class HttpClient::Impl {
 public:
     Impl(asio::io_context& io, ClientConfig config)
-        : io_(io),
-          config_(std::make_shared<const ClientConfig>(std::move(config))),
-          tls_(make_tls_context(*config_)) {}
+        : io_(io), config_(std::make_shared<const ClientConfig>(std::move(config))) {
+        // Loading the system CA store costs tens of milliseconds: only clients that speak TLS pay it, on first
+        // use, unless there is a ca_file to check now.
+        if (!config_->ca_file.empty()) tls_ = make_tls_context(*config_);
+    }
 
     // Pools are never removed: a client talks to a bounded set of origins, and an empty pool is a few pointers.
     std::shared_ptr<detail::HostPool> pool_for(const Url& url) {
         std::lock_guard lock(mutex_);
         auto& pool = pools_[url.origin()];
         if (!pool) {
-            pool = std::make_shared<detail::HostPool>(io_, url, config_, tls_);
+            if (url.is_tls() && !tls_) tls_ = make_tls_context(*config_);
+            pool = std::make_shared<detail::HostPool>(io_, url, config_, url.is_tls() ? tls_ : nullptr);
             if (closed_) pool->shutdown();
         }
         return pool;
@@ -114,10 +118,10 @@ public:
 
     asio::io_context& io_;
     const std::shared_ptr<const ClientConfig> config_;
-    const std::shared_ptr<asio::ssl::context> tls_;
 
 private:
     mutable std::mutex mutex_;
+    std::shared_ptr<asio::ssl::context> tls_;  // created with the first https pool
     bool closed_ = false;
     std::unordered_map<std::string, std::shared_ptr<detail::HostPool>> pools_;
 };

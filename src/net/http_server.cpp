@@ -2,7 +2,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 
 #include <condition_variable>
 #include <optional>
@@ -23,7 +23,8 @@ public:
     Impl(std::string name, ServerConfig config, Router router, HttpServerDeps deps)
         : context_(std::move(name), std::move(config), std::move(router), deps.registry, deps.log, deps.access_log),
           readiness_(deps.readiness),
-          acceptor_(io_) {}
+          contexts_(make_contexts(context_.config.io_threads)),
+          acceptor_(*contexts_.front()) {}
 
     ~Impl() { stop(); }
 
@@ -54,8 +55,9 @@ public:
         port_ = acceptor_.local_endpoint().port();
         readiness_.set("http:" + context_.name, true);
         accept();
-        for (std::size_t i = 0; i < config.io_threads; ++i) {
-            threads_.emplace_back([this] { io_.run(); });
+        for (auto& io : contexts_) {
+            work_.push_back(asio::make_work_guard(*io));
+            threads_.emplace_back([&io = *io] { io.run(); });
         }
         context_.log.info("", "listening", nlohmann::json{{"server", context_.name}, {"address", config.host}, {"port", port_},
                                                           {"tls", config.tls.enabled}, {"io_threads", config.io_threads}});
@@ -82,7 +84,8 @@ public:
         }
         context_.for_each_session([](SessionControl& s) { s.force_close(); });
         wait_for_sessions(std::chrono::steady_clock::now() + std::chrono::seconds(2));
-        io_.stop();
+        work_.clear();
+        for (auto& io : contexts_) io->stop();
         for (auto& t : threads_) t.join();
         context_.log.info("", "stopped", nlohmann::json{{"server", context_.name}});
     }
@@ -98,7 +101,9 @@ private:
     }
 
     void accept() {
-        acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
+        // Connections are spread over the threads and stay on theirs: no strands, no shared queue.
+        auto& io = *contexts_[next_context_++ % contexts_.size()];
+        acceptor_.async_accept(io, [this](beast::error_code ec, tcp::socket socket) {
             if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
             if (!ec) on_accept(std::move(socket));
             accept();
@@ -128,7 +133,15 @@ private:
 
     ServerContext context_;
     obs::Readiness& readiness_;
-    asio::io_context io_;
+    static std::vector<std::unique_ptr<asio::io_context>> make_contexts(std::size_t count) {
+        std::vector<std::unique_ptr<asio::io_context>> contexts;
+        for (std::size_t i = 0; i < count; ++i) contexts.push_back(std::make_unique<asio::io_context>(1));
+        return contexts;
+    }
+
+    std::vector<std::unique_ptr<asio::io_context>> contexts_;
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+    std::size_t next_context_ = 0;
     tcp::acceptor acceptor_;
     std::optional<asio::ssl::context> tls_;
     std::vector<std::thread> threads_;

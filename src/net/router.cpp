@@ -27,18 +27,22 @@ void Router::add(std::string method, std::string pattern, Handler handler, Route
     for (const auto& route : routes_) {
         if (route.method == method && route.pattern == pattern) throw std::invalid_argument("duplicate route " + method + " " + pattern);
     }
-    routes_.push_back(Route{std::move(method), std::move(pattern), std::move(handler), std::move(options)});
+    std::vector<std::string> split;
+    for (auto segment : segments(pattern)) split.emplace_back(segment);
+    routes_.push_back(Route{std::move(method), std::move(pattern), std::move(handler), std::move(options), std::move(split)});
 }
 
-bool Router::match_pattern(std::string_view pattern, std::string_view path, std::map<std::string, std::string>& params) {
-    auto want = segments(pattern);
-    auto have = segments(path);
+bool Router::match_segments(const std::vector<std::string>& want, const std::vector<std::string_view>& have,
+                            std::map<std::string, std::string>& params) {
     for (std::size_t i = 0; i < want.size(); ++i) {
         std::string_view w = want[i];
         if (is_param(w) && w.ends_with("...}")) {
             if (i >= have.size()) return false;
             std::string rest;
-            for (std::size_t j = i; j < have.size(); ++j) rest += (j > i ? "/" : "") + std::string(have[j]);
+            for (std::size_t j = i; j < have.size(); ++j) {
+                if (j > i) rest += '/';
+                rest.append(have[j]);
+            }
             params[std::string(w.substr(1, w.size() - 5))] = rest;
             return true;
         }
@@ -55,9 +59,10 @@ bool Router::match_pattern(std::string_view pattern, std::string_view path, std:
 
 Router::Match Router::match(std::string_view method, std::string_view path) const {
     Match result;
+    const auto have = segments(path);
     for (const auto& route : routes_) {
         std::map<std::string, std::string> params;
-        if (!match_pattern(route.pattern, path, params)) continue;
+        if (!match_segments(route.segments, have, params)) continue;
         if (route.method == method) {
             result.route = &route;
             result.params = std::move(params);

@@ -21,6 +21,7 @@ struct Route {
     std::string pattern;
     Handler handler;
     RouteOptions options;
+    std::vector<std::string> segments;  // the pattern split at '/', computed once
 };
 
 // Method + path routing with "{name}" segments and a trailing "{name...}" catch-all.
@@ -40,7 +41,8 @@ public:
     const std::vector<Route>& routes() const { return routes_; }
 
 private:
-    static bool match_pattern(std::string_view pattern, std::string_view path, std::map<std::string, std::string>& params);
+    static bool match_segments(const std::vector<std::string>& want, const std::vector<std::string_view>& have,
+                               std::map<std::string, std::string>& params);
 
     std::vector<Route> routes_;
 };

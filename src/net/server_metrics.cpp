@@ -40,16 +40,14 @@ HttpServerMetrics::HttpServerMetrics(prometheus::Registry& registry, const std::
                     .Register(registry)) {}
 
 void HttpServerMetrics::record(const std::string& route, const std::string& method, int status, double seconds) {
-    std::string key = route;
-    key.append(1, '\n').append(method).append(1, '\n').append(std::to_string(status));
     RouteSeries series;
     {
         std::lock_guard lock(mutex_);
-        auto it = series_.find(key);
+        auto it = series_.find(std::tuple<std::string_view, std::string_view, int>(route, method, status));
         if (it == series_.end()) {
             RouteSeries added{&requests_.Add({{"server", server_}, {"route", route}, {"method", method}, {"status", std::to_string(status)}}),
                               &latency_.Add({{"server", server_}, {"route", route}}, obs::latency_buckets())};
-            it = series_.emplace(std::move(key), added).first;
+            it = series_.emplace(std::tuple(route, method, status), added).first;
         }
         series = it->second;
     }

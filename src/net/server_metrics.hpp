@@ -3,6 +3,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <map>
+#include <tuple>
 #include <unordered_map>
 
 namespace prometheus {
@@ -42,7 +44,7 @@ private:
     prometheus::Family<prometheus::Counter>& rejected_;
     std::mutex mutex_;
     // Label lookups in prometheus-cpp take a lock and hash all labels: cache the series per key.
-    std::unordered_map<std::string, RouteSeries> series_;
+    std::map<std::tuple<std::string, std::string, int>, RouteSeries, std::less<>> series_;
     std::unordered_map<std::string, prometheus::Counter*> rejections_;
 };
 

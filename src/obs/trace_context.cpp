@@ -21,7 +21,12 @@ std::string random_hex(std::size_t digits) {
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out(digits, '0');
     do {
-        for (auto& c : out) c = kHex[engine() & 0xF];
+        std::uint64_t bits = 0;
+        for (std::size_t i = 0; i < digits; ++i) {
+            if (i % 16 == 0) bits = engine();  // one draw gives 16 hex digits
+            out[i] = kHex[bits & 0xF];
+            bits >>= 4;
+        }
     } while (all_zero(out));
     return out;
 }

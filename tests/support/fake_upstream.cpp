@@ -290,8 +290,15 @@ public:
         });
     }
 
-    // Between requests: no reply owed and no byte of the next request received.
-    bool idle() const { return !closed_ && replies_owed_ == 0 && writes_.empty() && !(parser_ && parser_->got_some()); }
+    // Between requests: no reply owed and no byte of the next request received. The last reply may still be
+    // leaving, since the client can have it before our write completes.
+    bool idle() const { return !closed_ && replies_owed_ == 0 && !(parser_ && parser_->got_some()); }
+
+    // Closes once what has been written is out.
+    void close_when_flushed() {
+        if (writes_.empty()) return close();
+        close_after_write_ = true;
+    }
 
     void close(bool reset = false) {
         if (closed_) return;
@@ -445,7 +452,13 @@ std::size_t FakeUpstream::Impl::close_sessions(bool idle_only) {
     for (const auto& [ptr, session] : sessions_) {
         if (!idle_only || session->idle()) victims.push_back(session);
     }
-    for (const auto& session : victims) session->close();
+    for (const auto& session : victims) {
+        if (idle_only) {
+            session->close_when_flushed();
+        } else {
+            session->close();
+        }
+    }
     return victims.size();
 }
 
@@ -522,7 +535,17 @@ bool FakeUpstream::wait_for_closed(std::size_t n, std::chrono::milliseconds time
 }
 
 std::size_t FakeUpstream::close_idle_connections() {
-    return impl_->on_server_thread([this] { return impl_->close_sessions(true); });
+    const auto [closed_before, closing] = impl_->on_server_thread([this] {
+        std::size_t before = 0;
+        {
+            std::lock_guard lock(impl_->mutex_);
+            before = impl_->closed_;
+        }
+        return std::pair(before, impl_->close_sessions(true));
+    });
+    // Some finish writing their last reply first; return only once all are closed.
+    wait_for_closed(closed_before + closing);
+    return closing;
 }
 
 void FakeUpstream::stop() { impl_->stop(); }

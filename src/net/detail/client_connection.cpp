@@ -316,8 +316,11 @@ private:
         // Leftover bytes would be the start of an unasked-for response: do not reuse such a connection.
         const bool reusable = message.keep_alive() && !wants_close_ && !parser_->need_eof() &&
                               message.result_int() != 101 && buffer_.size() == 0;
-        call_->complete(std::move(result));
+        // The connection goes back to the pool before on_done is posted, so a caller sending its next request
+        // from on_done finds it idle.
+        const auto call = call_;
         finish(reusable);
+        call->complete(std::move(result));
     }
 
     void fill_head(ClientResponse& response) const {
@@ -347,8 +350,9 @@ private:
     void fail(ClientErrorKind kind, std::string message) {
         ClientResult result = call_->failure(kind, std::move(message));
         if (parser_ && parser_->is_header_done()) fill_head(result.response);
-        call_->complete(std::move(result));
-        drop();
+        const auto call = call_;
+        drop();  // first, as in succeed(): the slot is free by the time on_done runs
+        call->complete(std::move(result));
     }
 
     // Ends the current exchange; a connection that cannot be reused leaves the pool.

@@ -2,6 +2,7 @@
 // Internal to net/: included by http_server.cpp only, so Beast's templates compile in one place.
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -155,7 +156,8 @@ public:
     void drain() override {
         asio::post(lowest(stream_).get_executor(), [self = this->shared_from_this()] {
             self->keep_alive_ = false;
-            if (self->state_ == State::kIdle) self->close();
+            bool between_requests = self->state_ == State::kIdle || (self->state_ == State::kReadingHeader && self->buffer_.size() == 0);
+            if (between_requests) self->close();
         });
     }
     void force_close() override {
@@ -164,7 +166,8 @@ public:
 
     // --- SessionSink (any thread) ---
     void deliver(std::uint64_t exchange_id, Response response) override {
-        asio::post(lowest(stream_).get_executor(), [self = this->shared_from_this(), exchange_id, r = std::move(response)]() mutable {
+        // dispatch: a handler answering on the session's own thread is served inline, no extra hop.
+        asio::dispatch(lowest(stream_).get_executor(), [self = this->shared_from_this(), exchange_id, r = std::move(response)]() mutable {
             if (!self->current(exchange_id)) return;
             self->status_ = r.status;
             self->state_ = State::kWriting;
@@ -226,10 +229,15 @@ private:
                 lowest(stream_).socket().cancel(ignored);
                 return;
             }
-            return read_header();
+            return read_header(context_.config.header_timeout);
         }
-        arm_read_timer(context_.config.idle_timeout, /*answer_408=*/false);
-        if (!reading_) read_some();
+        if (reading_) {
+            // The watch read from the last request is still pending: it brings the next bytes.
+            arm_read_timer(context_.config.idle_timeout, ReadExpiry::kClose);
+            return;
+        }
+        // Parse straight from the socket: the first request gets header_timeout, keep-alive waits idle_timeout.
+        read_header(requests_served_ == 0 ? context_.config.header_timeout : context_.config.idle_timeout);
     }
 
     // A bare read: used while idle (next request) and while a handler works (to notice the client
@@ -248,7 +256,7 @@ private:
         if (ec == asio::error::operation_aborted && cancel_watch_) {
             cancel_watch_ = false;
             buffer_.commit(n);
-            if (state_ == State::kIdle) read_header();
+            if (state_ == State::kIdle) read_header(context_.config.header_timeout);
             return;
         }
         if (ec) {
@@ -261,22 +269,23 @@ private:
             return close();
         }
         buffer_.commit(n);
-        if (state_ == State::kIdle) return read_header();
+        if (state_ == State::kIdle) return read_header(context_.config.header_timeout);
         // Busy: keep watching for a disconnect while the pipelined backlog is small.
         if (buffer_.size() < context_.config.max_header_bytes.bytes) read_some();
     }
 
-    void read_header() {
+    void read_header(std::chrono::milliseconds timeout) {
         state_ = State::kReadingHeader;
         header_parser_.emplace();
         header_parser_->header_limit(static_cast<std::uint32_t>(context_.config.max_header_bytes.bytes));
-        arm_read_timer(context_.config.header_timeout, /*answer_408=*/true);
+        arm_read_timer(timeout, ReadExpiry::kAnswerIfStarted);
         lowest(stream_).expires_after(kNoStreamTimeout);
         http::async_read_header(stream_, buffer_, *header_parser_,
                                 [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
     }
 
     void on_header(beast::error_code ec) {
+        if (state_ == State::kClosed) return;
         if (read_timed_out_) return reject(408, "header_timeout", "request headers did not arrive in time");
         disarm_read_timer();
         if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset) {
@@ -366,13 +375,14 @@ private:
         state_ = State::kReadingBody;
         body_parser_.emplace(std::move(*header_parser_));
         body_parser_->body_limit(limit);
-        arm_read_timer(context_.config.body_timeout, /*answer_408=*/true);
+        arm_read_timer(context_.config.body_timeout, ReadExpiry::kAnswer408);
         lowest(stream_).expires_after(kNoStreamTimeout);
         http::async_read(stream_, buffer_, *body_parser_,
                          [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
     }
 
     void on_body(beast::error_code ec) {
+        if (state_ == State::kClosed) return;
         if (read_timed_out_) return reject(408, "body_timeout", "request body did not arrive in time");
         disarm_read_timer();
         if (ec == http::error::body_limit) {
@@ -397,7 +407,6 @@ private:
         exchange_ = std::make_shared<ExchangeImpl>(this->weak_from_this(), ++exchange_counter_);
         context_.metrics.requests_in_flight.Increment();
         in_flight_ = true;
-        if (!reading_) read_some();
         auto exchange = exchange_;
         try {
             route_->handler(request_, exchange);
@@ -407,6 +416,8 @@ private:
             context_.log.error(request_.request_id, "handler failed", nlohmann::json{{"route", request_.route}, {"error", e.what()}});
             if (!exchange->answered()) exchange->respond(error_response(500, "internal_error", "internal error", {}));
         }
+        // Still working (answer comes later): watch the socket so a client that leaves cancels it.
+        if ((state_ == State::kHandling || state_ == State::kStreaming) && !reading_) read_some();
     }
 
     Response error_response(int status, const std::string& code, const std::string& message, Headers headers) const {
@@ -442,14 +453,18 @@ private:
 
     // Our own read deadline: Beast's stream timeout closes the socket, which would leave no way to
     // answer 408. Expiry cancels the pending read (the socket stays writable) or, when idle, closes.
-    void arm_read_timer(std::chrono::milliseconds timeout, bool answer_408) {
+    enum class ReadExpiry { kClose, kAnswer408, kAnswerIfStarted };
+
+    void arm_read_timer(std::chrono::milliseconds timeout, ReadExpiry on_expiry) {
         read_timed_out_ = false;
         read_timer_.expires_after(timeout);
-        read_timer_.async_wait([weak = this->weak_from_this(), generation = ++timer_generation_, answer_408](beast::error_code ec) {
+        read_timer_.async_wait([weak = this->weak_from_this(), generation = ++timer_generation_, on_expiry](beast::error_code ec) {
             auto self = weak.lock();
             if (ec || !self || generation != self->timer_generation_ || self->state_ == State::kClosed) return;
-            if (!answer_408) {
-                if (self->state_ == State::kIdle) self->close();
+            // No byte of a request yet: an idle connection, closed without an answer.
+            bool started = on_expiry == ReadExpiry::kAnswer408 || (on_expiry == ReadExpiry::kAnswerIfStarted && self->buffer_.size() > 0);
+            if (!started) {
+                if (self->state_ == State::kIdle || self->state_ == State::kReadingHeader) self->close();
                 return;
             }
             self->read_timed_out_ = true;
