@@ -8,6 +8,7 @@ AppConfig parse_app_config(const YAML::Node& source) {
     auto root = ConfigNode::root(source, config.effective);
     config.log = parse_log_config(root.child("log"));
     config.diag = services::parse_diag_config(root.child("diag"));
+    config.model = services::parse_model_config(root.child("model"));
     root.finish();
     return config;
 }

@@ -5,6 +5,7 @@
 #include "core/config.hpp"
 #include "core/logging.hpp"
 #include "services/diag/diag_service.hpp"
+#include "services/model/model_config.hpp"
 
 namespace vg::app {
 
@@ -13,6 +14,7 @@ namespace vg::app {
 struct AppConfig {
     LogConfig log;
     services::DiagConfig diag;
+    services::ModelServiceConfig model;
     YAML::Node effective;  // every value in force, defaults included (for `config print`)
 };
 

@@ -22,6 +22,10 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
             line.config_file = value("--config");
         } else if (arg == "--set" || arg.starts_with("--set=")) {
             line.set_overrides.push_back(value("--set"));
+        } else if (arg == "--model" || arg.starts_with("--model=")) {
+            line.set_overrides.push_back("model.llama.model_path=" + value("--model"));
+        } else if (arg == "--mmproj" || arg.starts_with("--mmproj=")) {
+            line.set_overrides.push_back("model.llama.mmproj_path=" + value("--mmproj"));
         } else if (arg.starts_with("-")) {
             throw std::invalid_argument("unknown option " + std::string(arg) + " (see visiongrid --help)");
         } else {

@@ -1,12 +1,14 @@
 // visiongrid: one binary, one subcommand per role or tool.
 #include <csignal>
 #include <iostream>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <prometheus/registry.h>
 
 #include "app/app_config.hpp"
 #include "app/command_line.hpp"
 #include "obs/health.hpp"
+#include "services/model/model_service.hpp"
 
 namespace {
 
@@ -15,6 +17,8 @@ constexpr const char* kUsage = R"(visiongrid - distributed vision-processing pla
 Usage: visiongrid <command> [options]
 
 Roles (each a long-running service):
+  model           the model behind HTTP: /api/model/infer, /v1/chat/completions, /v1/models
+                  (llama.cpp in-process, or an OpenAI-compatible upstream with model.engine=remote)
   diag            HTTP plumbing only: /health, /ready, /metrics, ping, echo, delay, SSE stream
                   (checks a deployment's network path; used by benchmarks and tests)
 
@@ -24,13 +28,15 @@ Tools:
 
 Options:
   -c, --config FILE     YAML config file (${VAR:default} placeholders are expanded)
-      --set KEY=VALUE   override one value, e.g. --set diag.server.port=9000 (repeatable)
+      --set KEY=VALUE   override one value, e.g. --set model.server.port=9000 (repeatable)
+      --model FILE      model GGUF (same as --set model.llama.model_path=FILE)
+      --mmproj FILE     vision projector GGUF (same as --set model.llama.mmproj_path=FILE)
   -h, --help            this help
 
 Precedence, lowest first: config file, VISIONGRID_SECTION__KEY environment variables, --set.
 )";
 
-// Blocks SIGINT/SIGTERM in every thread (call before starting any), then waits for one here.
+// Blocks SIGINT/SIGTERM in every thread (call before starting any), so sigwait() receives them.
 sigset_t block_termination_signals() {
     sigset_t signals;
     sigemptyset(&signals);
@@ -40,17 +46,28 @@ sigset_t block_termination_signals() {
     return signals;
 }
 
-int run_diag(const vg::app::AppConfig& config) {
+// Runs one role until SIGINT/SIGTERM, then drains it. `Service` has start(), stop(), port().
+template <class Service, class Config>
+int run_role(const char* role, const Config& role_config, const vg::LogConfig& log_config) {
     sigset_t signals = block_termination_signals();
-    vg::LogSystem logs(config.log, "diag");
+    vg::LogSystem logs(log_config, role);
     prometheus::Registry registry;
     vg::obs::Readiness readiness;
-    vg::services::DiagService service(config.diag, {registry, readiness, logs});
+    Service service(role_config, {registry, readiness, logs});
     service.start();
     // Tests and scripts read this line to learn the port when it was 0.
-    std::cout << "visiongrid diag listening on port " << service.port() << std::endl;
+    std::cout << "visiongrid " << role << " listening on port " << service.port() << std::endl;
+    std::thread announcer;
+    if constexpr (requires { service.wait_until_loaded(); }) {
+        // Loading a model takes a while; say when it is done (tests and scripts wait for this line).
+        announcer = std::thread([&service, role] {
+            bool loaded = service.wait_until_loaded();
+            std::cout << "visiongrid " << role << (loaded ? " ready" : " failed to load (see the log)") << std::endl;
+        });
+    }
     int received = 0;
     sigwait(&signals, &received);
+    if (announcer.joinable()) announcer.join();
     logs.get("main").info("", "signal received; draining", nlohmann::json{{"signal", received}});
     service.stop();
     return 0;
@@ -88,7 +105,8 @@ int main(int argc, char** argv) {
             std::cout << vg::to_yaml(vg::mask_secrets(config.effective));
             return 0;
         }
-        if (command == "diag") return run_diag(config);
+        if (command == "diag") return run_role<vg::services::DiagService>("diag", config.diag, config.log);
+        if (command == "model") return run_role<vg::services::ModelService>("model", config.model, config.log);
     } catch (const std::exception& e) {
         std::cerr << "visiongrid " << command << ": " << e.what() << "\n";
         return 1;

@@ -60,7 +60,9 @@ void expand_tree(YAML::Node node, const std::map<std::string, std::string>& envi
         const std::string& text = node.Scalar();
         if (text.find('$') == std::string::npos) return;
         try {
-            node = parse_value(expand_placeholders(text, environment));
+            // The substituted value is text, never YAML: a password like "a #b" must survive intact.
+            // Typed reads still convert "8080" to a number.
+            node = expand_placeholders(text, environment);
         } catch (const ConfigError& e) {
             throw ConfigError(path + ": " + e.what());
         }
@@ -71,10 +73,14 @@ void expand_tree(YAML::Node node, const std::map<std::string, std::string>& envi
     }
 }
 
+// Whole words of a snake_case key, so `max_tokens` is not mistaken for a token.
 bool is_secret_key(const std::string& key) {
     const std::string k = lower(key);
-    for (const char* word : {"password", "secret", "token", "api_key", "apikey", "private_key", "credential"}) {
-        if (k.find(word) != std::string::npos) return true;
+    for (const char* phrase : {"api_key", "apikey", "private_key", "password", "passwd", "secret", "credential"}) {
+        if (k.find(phrase) != std::string::npos) return true;
+    }
+    for (const auto& word : split(k, "_")) {
+        if (word == "token" || word == "auth" || word == "dsn") return true;
     }
     return false;
 }

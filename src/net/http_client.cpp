@@ -1,9 +1,8 @@
 #include "net/http_client.hpp"
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
-
-#include <algorithm>
 #include <cctype>
 #include <stdexcept>
 #include <unordered_map>
@@ -23,10 +22,14 @@ bool is_token_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || kSpecials.find(c) != std::string_view::npos;
 }
 
-bool is_token(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), is_token_char); }
+bool is_token(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), is_token_char);
+}
 
 // CR, LF or NUL in a field value would let a caller smuggle extra headers or a second request.
-bool is_safe_value(std::string_view s) { return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos; }
+bool is_safe_value(std::string_view s) {
+    return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
 
 void validate(const ClientRequest& request) {
     if (!is_token(request.method)) throw ClientError("invalid_request", "invalid HTTP method '" + request.method + "'");
@@ -129,13 +132,16 @@ private:
 HttpClient::HttpClient(boost::asio::io_context& io, ClientConfig config)
     : impl_(std::make_unique<Impl>(io, std::move(config))) {}
 
-HttpClient::~HttpClient() { shutdown(); }
+HttpClient::~HttpClient() {
+    shutdown();
+}
 
 std::shared_ptr<CallHandle> HttpClient::send(ClientRequest request, std::function<void(ClientResult)> on_done) {
     Url url = parse_url(request.url);
     validate(request);
     auto pool = impl_->pool_for(url);
-    auto call = std::make_shared<detail::Call>(impl_->io_, pool, std::move(request), std::move(url), std::move(on_done));
+    auto call =
+        std::make_shared<detail::Call>(impl_->io_, pool, std::move(request), std::move(url), std::move(on_done));
     call->start_deadline();
     pool->submit(call);
     return std::make_shared<CallHandle>(call);
@@ -156,6 +162,8 @@ std::size_t HttpClient::idle_connections() const {
     return impl_->sum([](const detail::HostPool& pool) { return pool.idle_connections(); });
 }
 
-void HttpClient::shutdown() { impl_->shutdown(); }
+void HttpClient::shutdown() {
+    impl_->shutdown();
+}
 
 }  // namespace vg::net

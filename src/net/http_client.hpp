@@ -98,7 +98,9 @@ class HttpClient {
 public:
     // Throws std::runtime_error if config.ca_file cannot be loaded.
     HttpClient(boost::asio::io_context& io, ClientConfig config);
-    ~HttpClient();  // shutdown()
+    // shutdown(): calls still in flight complete with kClosed on the io_context afterwards, so whatever their
+    // on_done refers to must outlive the client (or the io_context must be stopped first).
+    ~HttpClient();
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;
 

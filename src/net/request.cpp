@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/error.hpp"
+
 namespace vg::net {
 namespace {
 
@@ -73,6 +75,18 @@ Response Response::text(int status, std::string body, std::string content_type) 
     response.status = status;
     response.headers.set("Content-Type", std::move(content_type));
     response.body = std::move(body);
+    return response;
+}
+
+Response Response::error(int status, const std::string& code, const std::string& message, const std::string& request_id,
+                         int retry_after_seconds) {
+    Response response;
+    response.status = status;
+    response.headers.set("Content-Type", "application/json");
+    if (retry_after_seconds > 0 || status == 429 || status == 503) {
+        response.headers.set("Retry-After", std::to_string(std::max(retry_after_seconds, 1)));
+    }
+    response.body = error_body(code, message, request_id);
     return response;
 }
 

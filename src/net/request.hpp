@@ -44,6 +44,9 @@ struct Response {
 
     static Response json(int status, const nlohmann::json& body);
     static Response text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+    // The platform's error body {"error": {"code", "message", "request_id"}}; 429/503 get Retry-After.
+    static Response error(int status, const std::string& code, const std::string& message, const std::string& request_id,
+                          int retry_after_seconds = 0);
 };
 
 // A response sent in pieces (chunked transfer encoding): Server-Sent Events, streamed bodies.

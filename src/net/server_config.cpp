@@ -2,8 +2,8 @@
 
 namespace vg::net {
 
-ServerConfig parse_server_config(ConfigNode node) {
-    ServerConfig config;
+ServerConfig parse_server_config(ConfigNode node, ServerConfig defaults) {
+    ServerConfig config = std::move(defaults);
     node.read("host", config.host);
     node.read("port", config.port);
     if (config.port < 0 || config.port > 65535) node.fail("port", "must be 0..65535, got " + std::to_string(config.port));

@@ -30,6 +30,8 @@ struct ServerConfig {
     TlsConfig tls;
 };
 
-ServerConfig parse_server_config(ConfigNode node);
+// `defaults` carries the role's own defaults (each role has its port: gateway 8080, model 8081,
+// business 8082, monitor 8083, diag 8090).
+ServerConfig parse_server_config(ConfigNode node, ServerConfig defaults = {});
 
 }  // namespace vg::net

@@ -24,7 +24,9 @@ bool is_reg_name_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-bool is_ipv6_char(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.'; }
+bool is_ipv6_char(char c) {
+    return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
+}
 
 // Anything that could split or corrupt the request line is refused here rather than sent.
 bool is_target_char(char c) {
@@ -32,7 +34,9 @@ bool is_target_char(char c) {
     return u > 0x20 && u != 0x7f;
 }
 
-std::uint16_t default_port(std::string_view scheme) { return scheme == "https" ? 443 : 80; }
+std::uint16_t default_port(std::string_view scheme) {
+    return scheme == "https" ? 443 : 80;
+}
 
 }  // namespace
 

@@ -1,11 +1,11 @@
 #include "net/http_client.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -153,7 +153,11 @@ TEST_F(HttpClientTest, PostRoundtrip) {
 
 TEST_F(HttpClientTest, HeadResponseHasNoBodyAndKeepsConnection) {
     // What a server says to HEAD: the length a GET would have, and no body.
-    FakeUpstream upstream([](const test::RecordedRequest&) { return Reply::respond(200).header("Content-Length", "10"); });
+    FakeUpstream upstream(
+        [](const test::RecordedRequest&) { return Reply::respond(200).header("Content-Length", "100000"); });
+    ClientConfig config;
+    config.max_response_body_bytes = 1000;  // not a body this client will receive
+    client(config);
     ClientRequest head = get(upstream.url());
     head.method = "HEAD";
     const ClientResult first = fetch(std::move(head));
@@ -168,11 +172,33 @@ TEST_F(HttpClientTest, HeadResponseHasNoBodyAndKeepsConnection) {
 
 TEST_F(HttpClientTest, InterimResponseIsSkipped) {
     FakeUpstream upstream;
-    upstream.push_reply(Reply::raw_bytes("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"));
+    upstream.push_reply(
+        Reply::raw_bytes("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"));
     const ClientResult result = fetch(get(upstream.url()));
     ASSERT_TRUE(result.ok()) << result.error_message;
     EXPECT_EQ(result.response.status, 200);
     EXPECT_EQ(result.response.body, "hi");
+}
+
+TEST_F(HttpClientTest, BodyDelimitedByCloseIsRead) {
+    FakeUpstream upstream;
+    upstream.push_reply(Reply::raw_bytes("HTTP/1.1 200 OK\r\n\r\nuntil the end").then_close());
+    const ClientResult result = fetch(get(upstream.url()));
+    ASSERT_TRUE(result.ok()) << result.error_message;
+    EXPECT_EQ(result.response.body, "until the end");
+    EXPECT_TRUE(fetch(get(upstream.url())).ok());
+    EXPECT_EQ(upstream.accepted_connections(), 2u);
+}
+
+TEST_F(HttpClientTest, ThrowingCallbackDoesNotHurtOtherCalls) {
+    FakeUpstream upstream;
+    std::promise<void> thrown;
+    client().send(get(upstream.url()), [&thrown](ClientResult) {
+        thrown.set_value();
+        throw std::runtime_error("caller bug");
+    });
+    thrown.get_future().wait();
+    for (int i = 0; i < 4; ++i) EXPECT_TRUE(fetch(get(upstream.url())).ok());  // both io threads still serve
 }
 
 TEST_F(HttpClientTest, KeepAliveReusesConnection) {
@@ -327,7 +353,8 @@ TEST_F(HttpClientTest, CancelQueued) {
     auto first = http.send(get(upstream.url("/first")));
     ASSERT_TRUE(upstream.wait_for_requests(1));
     std::promise<ClientResult> promise;
-    auto queued = http.send(get(upstream.url("/queued")), [&promise](ClientResult r) { promise.set_value(std::move(r)); });
+    auto queued =
+        http.send(get(upstream.url("/queued")), [&promise](ClientResult r) { promise.set_value(std::move(r)); });
     queued->cancel();
     const ClientResult cancelled = await(promise.get_future());
     EXPECT_EQ(cancelled.error, ClientErrorKind::kCancelled);
@@ -344,9 +371,9 @@ TEST_F(HttpClientTest, CancelQueued) {
 TEST_F(HttpClientTest, ResponseTooLarge) {
     FakeUpstream upstream;
     upstream.push_reply(Reply::ok(std::string(4096, 'x')));
-    upstream.push_reply(Reply::raw_bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + std::string("300\r\n") +
-                                         std::string(0x300, 'y') + "\r\n300\r\n" + std::string(0x300, 'y') +
-                                         "\r\n0\r\n\r\n"));
+    upstream.push_reply(Reply::raw_bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                                         std::string("300\r\n") + std::string(0x300, 'y') + "\r\n300\r\n" +
+                                         std::string(0x300, 'y') + "\r\n0\r\n\r\n"));
     ClientConfig config;
     config.max_response_body_bytes = 1024;
     client(config);
@@ -398,7 +425,8 @@ TEST_F(HttpClientTest, CancelFromStreamCallbackStopsTheStream) {
     std::promise<ClientResult> done;
     ClientRequest request = get(upstream.url());
     request.on_body_chunk = [handle_future](std::string_view) { handle_future.get()->cancel(); };
-    handle_promise.set_value(client().send(std::move(request), [&done](ClientResult r) { done.set_value(std::move(r)); }));
+    handle_promise.set_value(
+        client().send(std::move(request), [&done](ClientResult r) { done.set_value(std::move(r)); }));
 
     body->write("enough");
     const ClientResult result = await(done.get_future());
@@ -494,33 +522,28 @@ TEST_F(HttpClientTest, ThousandsOfConcurrentRequestsOnTwoThreads) {
 
 class HttpClientTlsTest : public HttpClientTest {
 protected:
-    static void SetUpTestSuite() { identity_ = new test::TlsIdentity(test::make_self_signed_identity()); }
-    static void TearDownTestSuite() {
-        delete identity_;
-        identity_ = nullptr;
-    }
-
-    std::string write_ca_file() {
-        const auto path = std::filesystem::temp_directory_path() /
-                          ("vg_ca_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-                           ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".pem");
-        std::ofstream(path) << identity_->cert_pem;
-        ca_files_.push_back(path);
-        return path.string();
-    }
-
     ~HttpClientTlsTest() override {
         for (const auto& path : ca_files_) std::filesystem::remove(path);
     }
 
-    static test::TlsIdentity* identity_;
+    static const test::TlsIdentity& identity() {
+        static const test::TlsIdentity id = test::make_self_signed_identity();
+        return id;
+    }
+
+    std::string write_ca_file() {
+        const std::filesystem::path path = ::testing::TempDir() + "vg_ca_" + std::to_string(::getpid()) + "_" +
+                                           ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".pem";
+        std::ofstream(path) << identity().cert_pem;
+        ca_files_.push_back(path);
+        return path.string();
+    }
+
     std::vector<std::filesystem::path> ca_files_;
 };
 
-test::TlsIdentity* HttpClientTlsTest::identity_ = nullptr;
-
 TEST_F(HttpClientTlsTest, SelfSignedWithoutVerification) {
-    FakeUpstream upstream({}, *identity_);
+    FakeUpstream upstream({}, identity());
     ClientConfig config;
     config.verify_tls = false;
     client(config);
@@ -532,14 +555,14 @@ TEST_F(HttpClientTlsTest, SelfSignedWithoutVerification) {
 }
 
 TEST_F(HttpClientTlsTest, UntrustedCertificateFails) {
-    FakeUpstream upstream({}, *identity_);
+    FakeUpstream upstream({}, identity());
     const ClientResult result = fetch(get(upstream.url()));
     EXPECT_EQ(result.error, ClientErrorKind::kTls) << result.error_message;
     EXPECT_FALSE(result.request_sent);
 }
 
 TEST_F(HttpClientTlsTest, TrustedThroughCaFileWithHostnameCheck) {
-    FakeUpstream upstream({}, *identity_);
+    FakeUpstream upstream({}, identity());
     ClientConfig config;
     config.ca_file = write_ca_file();
     client(config);

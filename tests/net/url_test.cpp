@@ -29,9 +29,13 @@ TEST(ParseUrl, ExplicitPortPathAndQuery) {
     EXPECT_EQ(url.origin(), "http://10.0.0.7:8081");
 }
 
-TEST(ParseUrl, QueryWithoutPathGetsSlash) { EXPECT_EQ(parse_url("http://h?a=1").target, "/?a=1"); }
+TEST(ParseUrl, QueryWithoutPathGetsSlash) {
+    EXPECT_EQ(parse_url("http://h?a=1").target, "/?a=1");
+}
 
-TEST(ParseUrl, FragmentIsDropped) { EXPECT_EQ(parse_url("http://h/p?q=1#frag").target, "/p?q=1"); }
+TEST(ParseUrl, FragmentIsDropped) {
+    EXPECT_EQ(parse_url("http://h/p?q=1#frag").target, "/p?q=1");
+}
 
 TEST(ParseUrl, SchemeAndHostAreCaseInsensitive) {
     const Url url = parse_url("HTTPS://Example.COM:8443/Path");

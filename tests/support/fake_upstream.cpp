@@ -17,14 +17,13 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-
 #include <cerrno>
-#include <cstdio>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <future>
-#include <optional>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -72,9 +71,13 @@ void ChunkedBody::write(std::string_view data) {
     emit(std::string(size, static_cast<std::size_t>(n)) + std::string(data) + "\r\n", false);
 }
 
-void ChunkedBody::finish() { emit("0\r\n\r\n", false); }
+void ChunkedBody::finish() {
+    emit("0\r\n\r\n", false);
+}
 
-void ChunkedBody::abort() { emit({}, true); }
+void ChunkedBody::abort() {
+    emit({}, true);
+}
 
 void ChunkedBody::attach(Sink sink) {
     std::string pending;
@@ -335,7 +338,8 @@ private:
         RecordedRequest request;
         request.method = std::string(message.method_string());
         request.target = std::string(message.target());
-        for (const auto& field : message) request.headers.add(std::string(field.name_string()), std::string(field.value()));
+        for (const auto& field : message)
+            request.headers.add(std::string(field.name_string()), std::string(field.value()));
         request.body = std::move(message.body());
         request.connection = id_;
         parser_.reset();
@@ -352,7 +356,8 @@ private:
             gate->on_open([weak = weak_from_this(), reply = std::move(reply)]() mutable {
                 auto self = weak.lock();
                 if (!self) return;
-                asio::post(self->owner_.io_, [self, reply = std::move(reply)]() mutable { self->perform(std::move(reply)); });
+                asio::post(self->owner_.io_,
+                           [self, reply = std::move(reply)]() mutable { self->perform(std::move(reply)); });
             });
         } else {
             perform(std::move(reply));
@@ -365,9 +370,7 @@ private:
         if (closed_) return;
         --replies_owed_;
         switch (reply.action) {
-            case Reply::Action::kRespond:
-                write(serialize_head(reply, false) + reply.body, reply.close_after);
-                break;
+            case Reply::Action::kRespond: write(serialize_head(reply, false) + reply.body, reply.close_after); break;
             case Reply::Action::kStream:
                 write(serialize_head(reply, true), false);
                 reply.stream->attach([weak = weak_from_this()](std::string bytes, bool close) {
@@ -378,17 +381,10 @@ private:
                     });
                 });
                 break;
-            case Reply::Action::kStall:
-                break;
-            case Reply::Action::kClose:
-                close();
-                break;
-            case Reply::Action::kReset:
-                close(true);
-                break;
-            case Reply::Action::kRaw:
-                write(std::move(reply.raw), reply.close_after);
-                break;
+            case Reply::Action::kStall: break;
+            case Reply::Action::kClose: close(); break;
+            case Reply::Action::kReset: close(true); break;
+            case Reply::Action::kRaw: write(std::move(reply.raw), reply.close_after); break;
         }
     }
 
@@ -548,7 +544,9 @@ std::size_t FakeUpstream::close_idle_connections() {
     return closing;
 }
 
-void FakeUpstream::stop() { impl_->stop(); }
+void FakeUpstream::stop() {
+    impl_->stop();
+}
 
 // --- TLS identity ---------------------------------------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 #include "net/detail/client_call.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
 #include <exception>
-#include <spdlog/spdlog.h>
 
 #include "net/detail/client_pool.hpp"
 
@@ -36,19 +37,21 @@ bool Call::complete(ClientResult result) {
     // Only the winner touches the timer after start_deadline(), so this is never concurrent with another access.
     deadline_.cancel();
     // Posted, never inline: the caller may hold a lock or be inside cancel() on a foreign thread.
-    boost::asio::post(io_, [self = shared_from_this(), on_done = std::move(on_done_), result = std::move(result)]() mutable {
-        if (!on_done) return;
-        try {
-            on_done(std::move(result));
-        } catch (const std::exception& e) {
-            // A throwing callback is the caller's bug; letting it out would kill an io thread serving everyone.
-            spdlog::error("http client: on_done for {} {} threw: {}", self->request_.method, self->request_.url,
-                          e.what());
-        } catch (...) {
-            spdlog::error("http client: on_done for {} {} threw a non-exception", self->request_.method,
-                          self->request_.url);
-        }
-    });
+    boost::asio::post(io_,
+                      [self = shared_from_this(), on_done = std::move(on_done_), result = std::move(result)]() mutable {
+                          if (!on_done) return;
+                          try {
+                              on_done(std::move(result));
+                          } catch (const std::exception& e) {
+                              // A throwing callback is the caller's bug; letting it out would kill an io thread serving
+                              // everyone.
+                              spdlog::error("http client: on_done for {} {} threw: {}", self->request_.method,
+                                            self->request_.url, e.what());
+                          } catch (...) {
+                              spdlog::error("http client: on_done for {} {} threw a non-exception",
+                                            self->request_.method, self->request_.url);
+                          }
+                      });
     return true;
 }
 

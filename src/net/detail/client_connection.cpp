@@ -4,6 +4,7 @@
 
 #include <openssl/ssl.h>
 
+#include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,8 +14,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-
-#include <array>
 #include <exception>
 #include <optional>
 #include <string>
@@ -66,9 +65,8 @@ public:
           idle_timer_(strand_) {}
 
     void run(std::shared_ptr<Call> call) override {
-        asio::post(strand_, [self = shared_from_this(), call = std::move(call)]() mutable {
-            self->on_run(std::move(call));
-        });
+        asio::post(strand_,
+                   [self = shared_from_this(), call = std::move(call)]() mutable { self->on_run(std::move(call)); });
     }
 
     void abort(std::shared_ptr<Call> call) override {
@@ -134,21 +132,21 @@ private:
     }
 
     void connect(const tcp::resolver::results_type& endpoints) {
-        asio::async_connect(socket_, endpoints, [self = shared_from_this()](const error_code& ec, const tcp::endpoint&) {
-            if (self->call_->done()) return self->drop();
-            if (ec) return self->fail_connect(ec, "connect to " + self->origin().origin());
-            error_code ignored;
-            self->socket_.set_option(tcp::no_delay(true), ignored);
-            if (self->origin().is_tls()) return self->handshake();
-            self->on_connected();
-        });
+        asio::async_connect(socket_, endpoints,
+                            [self = shared_from_this()](const error_code& ec, const tcp::endpoint&) {
+                                if (self->call_->done()) return self->drop();
+                                if (ec) return self->fail_connect(ec, "connect to " + self->origin().origin());
+                                error_code ignored;
+                                self->socket_.set_option(tcp::no_delay(true), ignored);
+                                if (self->origin().is_tls()) return self->handshake();
+                                self->on_connected();
+                            });
     }
 
     void handshake() {
         tls_.emplace(socket_, pool_->tls());
         if (!is_ip_literal(origin().host)) {
-            // SNI: virtual-hosted TLS servers pick the certificate by it.
-            // SSL_set_tlsext_host_name() without its macro's C cast.
+            // SNI, for virtual-hosted servers; SSL_set_tlsext_host_name() minus its macro's C-style cast.
             SSL_ctrl(tls_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                      const_cast<char*>(origin().host.c_str()));
         }
@@ -190,7 +188,7 @@ private:
         req.target(call_->url().target);
         req.version(11);
         req.set(http::field::host, origin().host_header());
-        req.set(http::field::user_agent, config().user_agent);
+        if (!config().user_agent.empty()) req.set(http::field::user_agent, config().user_agent);
         for (const auto& [name, value] : source.headers) {
             // Framing belongs to the client: a forwarded Content-Length or Transfer-Encoding would lie.
             if (iequals(name, "content-length") || iequals(name, "transfer-encoding")) continue;
@@ -206,9 +204,8 @@ private:
 
         call_->request_sent.store(true, std::memory_order_release);
         with_stream([this](auto& stream) {
-            http::async_write(stream, *request_, [self = shared_from_this()](const error_code& ec, std::size_t) {
-                self->on_write(ec);
-            });
+            http::async_write(stream, *request_,
+                              [self = shared_from_this()](const error_code& ec, std::size_t) { self->on_write(ec); });
         });
     }
 
@@ -224,12 +221,13 @@ private:
     void start_response() {
         parser_.emplace();
         parser_->header_limit(kHeaderLimitBytes);
-        if (streaming()) {
-            parser_->body_limit(boost::none);
-        } else {
+        if (expects_body()) {
             parser_->body_limit(config().max_response_body_bytes);
+        } else {
+            parser_->body_limit(boost::none);
         }
-        if (call_->request().method == "HEAD") parser_->skip(true);
+        // A response to HEAD announces the length of a body it does not carry.
+        if (is_head()) parser_->skip(true);
         header_seen_ = false;
         read_some();
     }
@@ -239,8 +237,9 @@ private:
         body.data = read_chunk_.data();
         body.size = read_chunk_.size();
         with_stream([this](auto& stream) {
-            http::async_read_some(stream, buffer_, *parser_,
-                                  [self = shared_from_this()](const error_code& ec, std::size_t) { self->on_read(ec); });
+            http::async_read_some(
+                stream, buffer_, *parser_,
+                [self = shared_from_this()](const error_code& ec, std::size_t) { self->on_read(ec); });
         });
     }
 
@@ -254,6 +253,8 @@ private:
             header_seen_ = true;
             const unsigned status = parser_->get().result_int();
             if (status / 100 == 1 && status != 101) return start_response();  // interim (100 Continue): skip
+            // Already checked against the body limit by the parser.
+            if (const auto length = parser_->content_length(); length && expects_body()) body_.reserve(*length);
         }
         const std::size_t got = read_chunk_.size() - parser_->get().body().size;
         if (got > 0 && !deliver(std::string_view(read_chunk_.data(), got))) return;
@@ -292,8 +293,7 @@ private:
         if (ec == http::error::body_limit) return fail(ClientErrorKind::kResponseTooLarge, too_large_message());
         if (ec == http::error::end_of_stream || ec == http::error::partial_message || is_stale_connection_error(ec)) {
             return fail(ClientErrorKind::kClosed,
-                        origin().origin() + " closed the connection before the response was complete: " +
-                            ec.message());
+                        origin().origin() + " closed the connection before the response was complete: " + ec.message());
         }
         if (is_http_parse_error(ec)) {
             return fail(ClientErrorKind::kProtocol, "bad response from " + origin().origin() + ": " + ec.message());
@@ -332,6 +332,9 @@ private:
     }
 
     bool streaming() const { return static_cast<bool>(call_->request().on_body_chunk); }
+    bool is_head() const { return call_->request().method == "HEAD"; }
+    // A body to accumulate, and so to hold to max_response_body_bytes.
+    bool expects_body() const { return !streaming() && !is_head(); }
 
     // --- endings -------------------------------------------------------------------------------------------
 
@@ -365,14 +368,9 @@ private:
         reused_ = true;
         const auto release = pool_->release(shared_from_this(), true);
         switch (release.next) {
-            case HostPool::Next::kClose:
-                close_transport();
-                break;
-            case HostPool::Next::kIdle:
-                arm_idle_timer(release.idle_generation);
-                break;
-            case HostPool::Next::kReassigned:
-                break;
+            case HostPool::Next::kClose: close_transport(); break;
+            case HostPool::Next::kIdle: arm_idle_timer(release.idle_generation); break;
+            case HostPool::Next::kReassigned: break;
         }
     }
 

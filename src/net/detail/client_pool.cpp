@@ -31,9 +31,9 @@ void HostPool::submit(const std::shared_ptr<Call>& call) {
     }
     if (waiting_.size() >= config_->max_pending_per_host) {
         lock.unlock();
-        call->complete(call->failure(ClientErrorKind::kPoolExhausted,
-                                     std::to_string(config_->max_pending_per_host) + " calls already waiting for " +
-                                         origin_.origin()));
+        call->complete(call->failure(
+            ClientErrorKind::kPoolExhausted,
+            std::to_string(config_->max_pending_per_host) + " calls already waiting for " + origin_.origin()));
         return;
     }
     waiting_.push_back(call);
@@ -122,7 +122,9 @@ bool HostPool::expire_idle(const std::shared_ptr<ClientConnection>& conn, std::u
     return true;
 }
 
-bool HostPool::erase_open_locked(const ClientConnection* conn) { return open_.erase(conn) > 0; }
+bool HostPool::erase_open_locked(const ClientConnection* conn) {
+    return open_.erase(conn) > 0;
+}
 
 void HostPool::assign_locked(const std::shared_ptr<ClientConnection>& conn, const std::shared_ptr<Call>& call) {
     call->connection = conn;
@@ -152,4 +154,3 @@ void HostPool::serve_waiting_locked() {
 }
 
 }  // namespace vg::net::detail
-

@@ -73,7 +73,7 @@ private:
     mutable std::mutex mutex_;
     bool closed_ = false;
     std::unordered_map<const ClientConnection*, std::weak_ptr<ClientConnection>> open_;  // incl. connecting
-    std::vector<std::shared_ptr<ClientConnection>> idle_;                              // back = most recent
+    std::vector<std::shared_ptr<ClientConnection>> idle_;                                // back = most recent
     std::list<std::shared_ptr<Call>> waiting_;
 };
 

@@ -421,11 +421,8 @@ private:
     }
 
     Response error_response(int status, const std::string& code, const std::string& message, Headers headers) const {
-        Response response;
-        response.status = status;
-        response.headers = std::move(headers);
-        response.headers.set("Content-Type", "application/json");
-        response.body = error_body(code, message, request_.request_id);
+        Response response = Response::error(status, code, message, request_.request_id);
+        for (const auto& [name, value] : headers) response.headers.set(name, value);
         return response;
     }
 

@@ -84,7 +84,11 @@ std::string serialize_head(int status, const Headers& headers, std::string_view 
     append_field(out, "Date", http_date());
     append_field(out, "Server", "visiongrid");
     for (const auto& [name, value] : headers) {
-        if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") || iequals(name, "Connection")) continue;
+        // Framing and the request id are ours to set: a handler (or a proxied upstream) must not duplicate them.
+        if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") || iequals(name, "Connection") ||
+            iequals(name, "X-Request-Id") || iequals(name, "Date") || iequals(name, "Server")) {
+            continue;
+        }
         append_field(out, name, value);
     }
     if (!request_id.empty()) append_field(out, "X-Request-Id", request_id);

@@ -17,7 +17,9 @@ namespace vg::services {
 
 DiagConfig parse_diag_config(ConfigNode node) {
     DiagConfig config;
-    config.server = net::parse_server_config(node.child("server"));
+    net::ServerConfig defaults;
+    defaults.port = 8090;
+    config.server = net::parse_server_config(node.child("server"), defaults);
     node.read("max_delay", config.max_delay);
     node.finish();
     return config;
