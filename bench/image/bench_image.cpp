@@ -21,7 +21,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
 #include <vips/vips8>
 
 #include "image/base64.hpp"
@@ -72,7 +71,8 @@ std::string make_photo_jpeg() {
     VImage b = ((x + y) * 0.02).sin() * 80 + 128;  // sin() works in degrees: slow waves
     VImage base = VImage::bandjoin({r, g, b});
     auto noise = [&](int seed) {
-        return VImage::gaussnoise(width, height, VImage::option()->set("sigma", 5.0)->set("mean", 0.0)->set("seed", seed));
+        return VImage::gaussnoise(width, height,
+                                  VImage::option()->set("sigma", 5.0)->set("mean", 0.0)->set("seed", seed));
     };
     VImage photo = (base + VImage::bandjoin({noise(1), noise(2), noise(3)}))
                        .cast(VIPS_FORMAT_UCHAR)
@@ -114,11 +114,16 @@ Options parse_options(int argc, char** argv) {
             if (i + 1 >= argc) throw std::runtime_error(arg + " needs a value");
             return argv[++i];
         };
-        if (arg == "--rounds") options.rounds = std::stoi(value());
-        else if (arg == "--batch") options.batch = std::stoi(value());
-        else if (arg == "--out") options.out_json = value();
-        else if (arg == "--vipsthumbnail") options.vipsthumbnail = value();
-        else throw std::runtime_error("unknown argument " + arg);
+        if (arg == "--rounds")
+            options.rounds = std::stoi(value());
+        else if (arg == "--batch")
+            options.batch = std::stoi(value());
+        else if (arg == "--out")
+            options.out_json = value();
+        else if (arg == "--vipsthumbnail")
+            options.vipsthumbnail = value();
+        else
+            throw std::runtime_error("unknown argument " + arg);
     }
     if (options.rounds < 1 || options.batch < 1) throw std::runtime_error("--rounds and --batch must be >= 1");
     return options;
@@ -191,8 +196,8 @@ ResizeResult bench_resize(const Options& options) {
         }
     }
     fs::remove_all(dir);
-    return {stats_of(ours_ms), stats_of(theirs_ms), stats_of(startup_ms).median_ms, last.width, last.height,
-            jpeg.size()};
+    return {stats_of(ours_ms), stats_of(theirs_ms), stats_of(startup_ms).median_ms,
+            last.width,        last.height,         jpeg.size()};
 }
 
 struct Base64Result {
@@ -233,8 +238,8 @@ int main(int argc, char** argv) {
         ResizeResult resize = bench_resize(options);
         double ratio = resize.ours.median_ms / resize.vipsthumbnail.median_ms;
         std::printf("decode+fit 4000x3000 JPEG (Q90, %.1f MB) -> %dx%d, %d rounds x %d images, libvips %s\n",
-                    static_cast<double>(resize.jpeg_bytes) / 1e6, resize.out_width, resize.out_height,
-                    options.rounds, options.batch, vips_version_string());
+                    static_cast<double>(resize.jpeg_bytes) / 1e6, resize.out_width, resize.out_height, options.rounds,
+                    options.batch, vips_version_string());
         std::printf("  %-26s mean %7.2f ms  median %7.2f ms  min %7.2f ms\n", "ours (decode_for_model)",
                     resize.ours.mean_ms, resize.ours.median_ms, resize.ours.min_ms);
         std::printf("  %-26s mean %7.2f ms  median %7.2f ms  min %7.2f ms\n", "vipsthumbnail (per image)",

@@ -49,7 +49,7 @@ std::vector<std::string> make_images(const std::string& dir, int count) {
             auto r = (bands[0] * (255.0 / w) + i * 11) % 256;
             auto g = (bands[1] * (255.0 / h) + i * 23) % 256;
             auto b = ((bands[0] + bands[1]) * (128.0 / (w + h)) + i * 37) % 256;
-            auto noise = vips::VImage::gaussnoise(w, h, vips::VImage::option()->set("sigma", 12.0));
+            auto noise = vips::VImage::gaussnoise(w, h, vips::VImage::option()->set("sigma", 4.0));
             auto image = (r.bandjoin(g).bandjoin(b) + noise.bandjoin(noise).bandjoin(noise)).cast(VIPS_FORMAT_UCHAR);
             image.write_to_file(path.c_str(), i % 2 ? vips::VImage::option()->set("compression", 6)
                                                     : vips::VImage::option()->set("Q", 90));

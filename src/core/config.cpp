@@ -79,6 +79,7 @@ bool is_secret_key(const std::string& key) {
     for (const char* phrase : {"api_key", "apikey", "private_key", "password", "passwd", "secret", "credential"}) {
         if (k.find(phrase) != std::string::npos) return true;
     }
+    if (k == "tokens" || k == "keys") return true;  // lists of credentials
     for (const auto& word : split(k, "_")) {
         if (word == "token" || word == "auth" || word == "dsn") return true;
     }

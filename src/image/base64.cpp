@@ -76,7 +76,8 @@ inline void store_quad(char* dst, std::uint32_t v) {
 }
 
 [[noreturn]] void fail_at(std::size_t offset, std::string_view what) {
-    throw ClientError("invalid_base64", "invalid base64 at offset " + std::to_string(offset) + ": " + std::string(what));
+    throw ClientError("invalid_base64",
+                      "invalid base64 at offset " + std::to_string(offset) + ": " + std::string(what));
 }
 
 std::string describe(unsigned char c) {

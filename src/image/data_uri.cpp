@@ -11,17 +11,22 @@ namespace {
 constexpr std::string_view kScheme = "data:";
 constexpr std::string_view kDefaultMediaType = "text/plain;charset=US-ASCII";
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
 }
 
 bool starts_with_scheme(std::string_view text) {
     return text.size() >= kScheme.size() && iequals(text.substr(0, kScheme.size()), kScheme);
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
 
 std::string_view trim(std::string_view text) {
     while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
@@ -29,7 +34,9 @@ std::string_view trim(std::string_view text) {
     return text;
 }
 
-[[noreturn]] void fail(std::string message) { throw ClientError("invalid_data_uri", std::move(message)); }
+[[noreturn]] void fail(std::string message) {
+    throw ClientError("invalid_data_uri", std::move(message));
+}
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -87,9 +94,10 @@ DataUri decode_data_uri(std::string_view uri) {
         result.data = decode_base64(payload);
     } catch (const ClientError& e) {
         // Offsets in the message count from the payload; say so, since the client sees a whole URI.
-        throw ClientError(e.code(), std::string("data URI payload (after the ',' at offset ") + std::to_string(comma) +
-                                        "): " + e.what(),
-                          e.http_status());
+        throw ClientError(
+            e.code(),
+            std::string("data URI payload (after the ',' at offset ") + std::to_string(comma) + "): " + e.what(),
+            e.http_status());
     }
     return result;
 }

@@ -23,7 +23,8 @@ ImageConfig parse_image_config(ConfigNode node) {
     }
     node.read("max_side", config.max_side);
     if (config.max_side < 1 || config.max_side > kMaxSideLimit) {
-        node.fail("max_side", "must be 1.." + std::to_string(kMaxSideLimit) + ", got " + std::to_string(config.max_side));
+        node.fail("max_side",
+                  "must be 1.." + std::to_string(kMaxSideLimit) + ", got " + std::to_string(config.max_side));
     }
     node.finish();
     return config;

@@ -6,11 +6,18 @@
 namespace vg::image {
 namespace {
 
-bool starts_with(std::string_view bytes, std::string_view magic) { return bytes.substr(0, magic.size()) == magic; }
+bool starts_with(std::string_view bytes, std::string_view magic) {
+    return bytes.substr(0, magic.size()) == magic;
+}
 
 std::uint32_t le32(std::string_view bytes, std::size_t at) {
     auto b = [&](std::size_t i) { return std::uint32_t{static_cast<unsigned char>(bytes[at + i])}; };
     return b(0) | b(1) << 8 | b(2) << 16 | b(3) << 24;
+}
+
+std::uint16_t le16(std::string_view bytes, std::size_t at) {
+    return static_cast<std::uint16_t>(static_cast<unsigned char>(bytes[at]) | static_cast<unsigned char>(bytes[at + 1])
+                                                                                  << 8);
 }
 
 // "BM" alone is too weak a signature, so also require a known DIB header size.
@@ -20,7 +27,9 @@ bool is_bmp(std::string_view bytes) {
     return dib == 12 || dib == 40 || dib == 52 || dib == 56 || dib == 64 || dib == 108 || dib == 124;
 }
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool istarts_with(std::string_view text, std::string_view prefix) {
     return text.size() >= prefix.size() &&
@@ -64,6 +73,16 @@ std::optional<ImageFormat> sniff_image_format(std::string_view bytes) {
         return ImageFormat::kTiff;
     }
     return std::nullopt;
+}
+
+std::optional<ImageSize> bmp_size(std::string_view bytes) {
+    if (!is_bmp(bytes)) return std::nullopt;
+    // The DIB header starts at 14; the 12-byte core header has 16-bit sizes, the others 32-bit
+    // signed ones, the height negative for top-down rows.
+    if (le32(bytes, 14) == 12) return ImageSize{le16(bytes, 18), le16(bytes, 20)};
+    std::int64_t width = static_cast<std::int32_t>(le32(bytes, 18));
+    std::int64_t height = static_cast<std::int32_t>(le32(bytes, 22));
+    return ImageSize{width, height < 0 ? -height : height};
 }
 
 std::string_view format_name(ImageFormat format) {

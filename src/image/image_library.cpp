@@ -1,9 +1,9 @@
 #include "image/image_library.hpp"
 
+#include <vips/vips.h>
+
 #include <mutex>
 #include <stdexcept>
-
-#include <vips/vips.h>
 
 namespace vg::image {
 namespace {
@@ -25,19 +25,22 @@ void init_image_library() {
         vips_cache_set_max(0);
         vips_cache_set_max_mem(0);
         vips_cache_set_max_files(0);
-        g_log_set_handler("VIPS", static_cast<GLogLevelFlags>(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO),
+        g_log_set_handler("VIPS",
+                          static_cast<GLogLevelFlags>(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO),
                           drop_log_message, nullptr);
     });
 }
 
 std::string take_vips_error(std::string_view captured) {
+    init_image_library();  // the error buffer's lock exists only once libvips has started
     vips_error_clear();
     std::string_view line;
     while (!captured.empty()) {
         std::size_t end = captured.find('\n');
         line = captured.substr(0, end);
         captured = end == std::string_view::npos ? std::string_view{} : captured.substr(end + 1);
-        while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t')) line.remove_suffix(1);
+        while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t'))
+            line.remove_suffix(1);
         if (!line.empty()) break;
     }
     if (line.empty()) return "unknown libvips error";

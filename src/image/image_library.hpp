@@ -15,7 +15,7 @@ void init_image_library();
 // The message of a libvips failure, made fit for a client: the first non-empty line of what
 // libvips reported (its error buffer is process-wide in libvips 8.14, so other threads' lines may
 // follow it), trimmed and capped. Also clears that buffer, which otherwise fills up and then
-// drops every later message. Thread-safe.
+// drops every later message. Starts libvips if nothing has yet. Thread-safe.
 std::string take_vips_error(std::string_view captured);
 
 }  // namespace vg::image

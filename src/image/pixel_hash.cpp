@@ -1,8 +1,8 @@
 #include "image/pixel_hash.hpp"
 
-#include <cstdint>
-
 #include <xxhash.h>
+
+#include <cstdint>
 
 namespace vg::image {
 

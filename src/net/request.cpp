@@ -90,6 +90,11 @@ Response Response::error(int status, const std::string& code, const std::string&
     return response;
 }
 
+void propagate_context(const Request& request, Headers& outgoing) {
+    outgoing.set("traceparent", request.trace.child().header());
+    if (!request.request_id.empty()) outgoing.set("X-Request-Id", request.request_id);
+}
+
 Handler sync_handler(SyncHandler handler) {
     return [handler = std::move(handler)](Request& request, std::shared_ptr<Exchange> exchange) {
         exchange->respond(handler(request));

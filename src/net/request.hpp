@@ -79,6 +79,10 @@ using SyncHandler = std::function<Response(Request& request)>;
 // Adapts a handler that answers at once.
 Handler sync_handler(SyncHandler handler);
 
+// What an outgoing call made on behalf of `request` must carry: its W3C trace (same trace id, a new
+// span id for this hop) and its request id, so logs of every service line up.
+void propagate_context(const Request& request, Headers& outgoing);
+
 // Decodes %XX (and '+' as space when `plus_is_space`); invalid escapes are kept literally.
 std::string percent_decode(std::string_view text, bool plus_is_space = false);
 

@@ -1,15 +1,15 @@
 #include "image/image_decoder.hpp"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <latch>
 #include <random>
 #include <thread>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include "image/client_error_capture.hpp"
 #include "image/image_library.hpp"
-#include "image/test_images.hpp"
+#include "support/test_images.hpp"
 
 namespace vg::image {
 namespace {
@@ -97,6 +97,27 @@ TEST_F(ImageDecoderTest, KeepsAtLeastOnePixelOfAVeryThinImage) {
     EXPECT_LE(tall.width, 2);
     EXPECT_EQ(tall.height, 1024);
     EXPECT_EQ(tall.pixels.size(), static_cast<std::size_t>(tall.width) * tall.height * 3);
+}
+
+TEST_F(ImageDecoderTest, ShrinkingAJpegOnLoadKeepsThePictureFaithful) {
+    // 4000 x 3000 to 1024 takes libjpeg's 1/2-scale decode; the result must still match a plain
+    // lanczos3 resize of the original pixels to within JPEG's own error.
+    vips::VImage source = testing::gradient(4000, 3000);
+    RgbImage image = decode(encode(source, ".jpg"));
+    ASSERT_EQ(image.width, 1024);
+    ASSERT_EQ(image.height, 768);
+    std::vector<std::uint8_t> reference =
+        testing::raw_pixels(source.resize(1024.0 / 4000.0, vips::VImage::option()->set("vscale", 768.0 / 3000.0)));
+    ASSERT_EQ(reference.size(), image.pixels.size());
+    double total = 0;
+    int worst = 0;
+    for (std::size_t i = 0; i < reference.size(); ++i) {
+        int diff = std::abs(int{reference[i]} - int{image.pixels[i]});
+        total += diff;
+        worst = std::max(worst, diff);
+    }
+    EXPECT_LT(total / static_cast<double>(reference.size()), 1.0);
+    EXPECT_LT(worst, 8);
 }
 
 // --- formats --------------------------------------------------------------------------------------
@@ -188,6 +209,16 @@ TEST_F(ImageDecoderTest, OrientationAppliesBeforeFitting) {
     EXPECT_EQ(image.original_height, 2000);
 }
 
+TEST_F(ImageDecoderTest, OrientationAppliesWhenShrinkingOnLoad) {
+    vips::VImage stored = testing::halves(4000, 2000, {255, 0, 0}, {0, 0, 255}).copy();
+    stored.set(VIPS_META_ORIENTATION, 6);
+    RgbImage image = decode(encode(stored, ".jpg"));
+    ASSERT_EQ(image.width, 512);
+    ASSERT_EQ(image.height, 1024);
+    EXPECT_THAT(pixel_at(image, 256, 100), NearColour(Rgb{255, 0, 0}, 12));
+    EXPECT_THAT(pixel_at(image, 256, 900), NearColour(Rgb{0, 0, 255}, 12));
+}
+
 // --- colour: everything becomes 8-bit sRGB RGB ------------------------------------------------------
 
 TEST_F(ImageDecoderTest, ConvertsCmykJpegToRgb) {
@@ -205,8 +236,8 @@ TEST_F(ImageDecoderTest, ConvertsCmykJpegToRgb) {
 TEST_F(ImageDecoderTest, ConvertsAnEmbeddedProfileToSrgb) {
     // sRGB red expressed in Display P3 is about (234, 51, 34) with the P3 profile attached; read
     // without the profile it would stay that orange-red.
-    vips::VImage p3 = testing::solid(16, 16, {255, 0, 0})
-                          .icc_transform("p3", vips::VImage::option()->set("input_profile", "srgb"));
+    vips::VImage p3 =
+        testing::solid(16, 16, {255, 0, 0}).icc_transform("p3", vips::VImage::option()->set("input_profile", "srgb"));
     ASSERT_EQ(p3.getpoint(8, 8)[1] > 20, true) << "the test image must differ from sRGB red";
     RgbImage image = decode(encode(p3, ".png"));
     EXPECT_THAT(pixel_at(image, 8, 8), NearColour(Rgb{255, 0, 0}, 6));
@@ -218,14 +249,23 @@ TEST_F(ImageDecoderTest, LeavesProfileLessColoursExactlyAlone) {
 }
 
 TEST_F(ImageDecoderTest, ConvertsCmykJpegWithAnEmbeddedProfile) {
-    vips::VImage cmyk = testing::solid(32, 32, {0, 0, 255})
-                            .icc_transform("cmyk", vips::VImage::option()->set("input_profile", "srgb"));
+    vips::VImage cmyk =
+        testing::solid(32, 32, {0, 0, 255}).icc_transform("cmyk", vips::VImage::option()->set("input_profile", "srgb"));
     ASSERT_EQ(cmyk.bands(), 4);
     RgbImage image = decode(encode(cmyk, ".jpg"));
     ASSERT_EQ(image.pixels.size(), 32u * 32u * 3u);
     Rgb c = pixel_at(image, 16, 16);
     EXPECT_GT(c[2], 120) << c[0] << "," << c[1] << "," << c[2];
     EXPECT_LT(c[0], 90) << c[0] << "," << c[1] << "," << c[2];
+}
+
+TEST_F(ImageDecoderTest, ConvertsALargeCmykJpegShrunkOnLoad) {
+    RgbImage image = decode(encode(testing::solid(2400, 2400, {255, 0, 0, 0}, true), ".jpg"));
+    ASSERT_EQ(image.width, 1024);
+    ASSERT_EQ(image.pixels.size(), 1024u * 1024u * 3u);
+    Rgb c = pixel_at(image, 512, 512);
+    EXPECT_LT(c[0], 100) << "cyan ink absorbs red";
+    EXPECT_GT(c[2], 150) << "cyan ink reflects blue";
 }
 
 TEST_F(ImageDecoderTest, ReducesSixteenBitPngToEightBits) {
@@ -295,6 +335,13 @@ TEST_F(ImageDecoderTest, RefusesAJpegBombFromItsHeader) {
     EXPECT_NE(failure.message.find("3600.0 MP"), std::string::npos) << failure.message;
 }
 
+TEST_F(ImageDecoderTest, RefusesABmpBombFromItsHeader) {
+    // ImageMagick, libvips' BMP reader, would decode (or refuse on its own terms) to learn the size.
+    testing::Failure failure = decode_failure(testing::bmp_claiming(9000, -9000));  // top-down rows
+    EXPECT_EQ(failure.code, "image_too_large");
+    EXPECT_NE(failure.message.find("81.0 MP"), std::string::npos) << failure.message;
+}
+
 TEST_F(ImageDecoderTest, AppliesTheConfiguredMegapixelLimit) {
     config_.max_megapixels = 0.5;
     testing::Failure failure = decode_failure(encode(testing::solid(1000, 600, {1, 2, 3}), ".png"));
@@ -316,6 +363,12 @@ TEST_F(ImageDecoderTest, RefusesATruncatedJpeg) {
     EXPECT_EQ(failure.code, "invalid_image");
     EXPECT_EQ(failure.http_status, 400);
     EXPECT_NE(failure.message.find("jpeg"), std::string::npos) << failure.message;
+}
+
+TEST_F(ImageDecoderTest, RefusesATruncatedJpegShrunkOnLoad) {
+    std::string jpeg = encode(testing::noise(3000, 2000), ".jpg");
+    testing::Failure failure = decode_failure(jpeg.substr(0, jpeg.size() * 3 / 4));
+    EXPECT_EQ(failure.code, "invalid_image") << failure.message;
 }
 
 TEST_F(ImageDecoderTest, RefusesATruncatedPng) {

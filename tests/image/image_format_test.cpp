@@ -37,6 +37,32 @@ TEST(SniffImageFormatTest, RefusesNearMisses) {
     EXPECT_EQ(sniff_image_format("II*"), std::nullopt);
 }
 
+TEST(BmpSizeTest, ReadsEveryHeaderKind) {
+    std::string info = bmp_header(40);
+    info[18] = '\x10';
+    info[19] = '\x27';  // width 10000
+    info[22] = '\x30';
+    info[23] = '\xF8';
+    info[24] = '\xFF';
+    info[25] = '\xFF';  // height -2000: top-down
+    auto size = bmp_size(info);
+    ASSERT_TRUE(size.has_value());
+    EXPECT_EQ(size->width, 10000);
+    EXPECT_EQ(size->height, 2000);
+
+    std::string core = bmp_header(12);
+    core[18] = '\x20';
+    core[19] = '\x03';  // 800
+    core[20] = '\x58';
+    core[21] = '\x02';  // 600
+    size = bmp_size(core);
+    ASSERT_TRUE(size.has_value());
+    EXPECT_EQ(size->width, 800);
+    EXPECT_EQ(size->height, 600);
+
+    EXPECT_FALSE(bmp_size("\x89PNG\r\n\x1A\n0123456789012345678901234").has_value());
+}
+
 TEST(FormatNameTest, NamesEveryFormat) {
     EXPECT_EQ(format_name(ImageFormat::kJpeg), "jpeg");
     EXPECT_EQ(format_name(ImageFormat::kPng), "png");
@@ -54,8 +80,12 @@ TEST(DescribeUnsupportedTest, SaysWhatCommonMistakesLookLike) {
     EXPECT_EQ(describe_unsupported("\n<!DOCTYPE html><html></html>"), "HTML");
     EXPECT_EQ(describe_unsupported("<HTML><BODY>"), "HTML");
     EXPECT_EQ(describe_unsupported("%PDF-1.4\n"), "PDF");
-    EXPECT_EQ(describe_unsupported("\0\0\0\x1C" "ftypheic"s), "HEIF");
-    EXPECT_EQ(describe_unsupported("\0\0\0\x1C" "ftypavif"s), "AVIF");
+    EXPECT_EQ(describe_unsupported("\0\0\0\x1C"
+                                   "ftypheic"s),
+              "HEIF");
+    EXPECT_EQ(describe_unsupported("\0\0\0\x1C"
+                                   "ftypavif"s),
+              "AVIF");
     EXPECT_EQ(describe_unsupported("{\"error\": \"not found\"}"), "JSON");
     EXPECT_EQ(describe_unsupported("iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"), "base64 text (encoded twice?)");
     EXPECT_EQ(describe_unsupported("\x01\x02\x03\x04 binary"), "unrecognised data");

@@ -1,10 +1,10 @@
 #include "image/image_library.hpp"
 
+#include <gtest/gtest.h>
+
 #include <latch>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 #include <vips/vips8>
 
 namespace vg::image {

@@ -1,9 +1,9 @@
 #include "image/pixel_hash.hpp"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <set>
-
-#include <gtest/gtest.h>
 
 namespace vg::image {
 namespace {
@@ -20,8 +20,9 @@ RgbImage gradient(int width, int height) {
 TEST(HashPixelsTest, IsThirtyTwoLowerCaseHexDigits) {
     std::string hash = hash_pixels(gradient(4, 3));
     EXPECT_EQ(hash.size(), 32u);
-    EXPECT_TRUE(std::all_of(hash.begin(), hash.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
-        << hash;
+    EXPECT_TRUE(std::all_of(hash.begin(), hash.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    })) << hash;
 }
 
 TEST(HashPixelsTest, SamePixelsGiveTheSameHash) {

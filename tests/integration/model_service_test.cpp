@@ -150,26 +150,28 @@ TEST_F(ModelServiceTest, RepeatedImageIsServedFromTheEmbeddingCache) {
 }
 
 TEST_F(ModelServiceTest, ClientThatDisconnectsFreesItsSlot) {
+    auto metrics = [] { return http_request(port_, "GET", "/metrics")->body; };
+    double tokens_before = metric_value(metrics(), "visiongrid_model_decode_tokens_total").value_or(0);
+    double cancelled_before = metric_value(metrics(), "visiongrid_model_requests_total{outcome=\"cancelled\"}").value_or(0);
     {
+        // Stream a long answer, read until it is really generating, then hang up mid-answer.
         RawConnection leaver(port_);
-        json body = {{"image", image::encode_base64(png(64, 64, 5))}, {"question", "long"}, {"max_tokens", 1500}};
-        ASSERT_TRUE(leaver.send("POST /api/model/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+        std::string uri = "data:image/png;base64," + image::encode_base64(png(64, 64, 5));
+        json body = {{"messages", {{{"role", "user"}, {"content", {{{"type", "image_url"}, {"image_url", {{"url", uri}}}}}}}}},
+                     {"max_tokens", 1900}, {"stream", true}};
+        ASSERT_TRUE(leaver.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
                                 std::to_string(body.dump().size()) + "\r\n\r\n" + body.dump()));
-        double active = 0;
-        for (int i = 0; i < 400 && active < 1; ++i) {
-            auto m = http_request(port_, "GET", "/metrics");
-            active = m ? metric_value(m->body, "visiongrid_model_active_slots").value_or(0) : 0;
-        }
-        ASSERT_EQ(active, 1);
+        ASSERT_TRUE(leaver.read_until("\"content\":\"", 30s));
     }
-    double cancelled = 0, active = 1;
-    for (int i = 0; i < 400 && (cancelled < 1 || active > 0); ++i) {
-        auto m = http_request(port_, "GET", "/metrics");
-        cancelled = metric_value(m->body, "visiongrid_model_requests_total{outcome=\"cancelled\"}").value_or(0);
-        active = metric_value(m->body, "visiongrid_model_active_slots").value_or(1);
+    double cancelled = cancelled_before;
+    for (int i = 0; i < 2000 && cancelled <= cancelled_before; ++i) {
+        cancelled = metric_value(metrics(), "visiongrid_model_requests_total{outcome=\"cancelled\"}").value_or(0);
     }
-    EXPECT_GE(cancelled, 1);
-    EXPECT_EQ(active, 0);
+    EXPECT_EQ(cancelled, cancelled_before + 1);
+    auto text = metrics();
+    EXPECT_EQ(metric_value(text, "visiongrid_model_active_slots"), 0);
+    // The slot stopped generating long before max_tokens.
+    EXPECT_LT(metric_value(text, "visiongrid_model_decode_tokens_total").value_or(0) - tokens_before, 1900);
 }
 
 struct BadInput {

@@ -152,3 +152,23 @@ TEST(SyncHandlerTest, RespondsOnceWithTheHandlersResponse) {
 
 }  // namespace
 }  // namespace vg::net
+
+namespace vg::net {
+namespace {
+
+TEST(PropagateContextTest, OutgoingCallKeepsTheTraceWithANewSpanAndTheRequestId) {
+    Request request;
+    request.trace = *obs::TraceContext::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    request.request_id = "req-1";
+    Headers outgoing;
+    propagate_context(request, outgoing);
+    auto sent = obs::TraceContext::parse(outgoing.get_or("traceparent", ""));
+    ASSERT_TRUE(sent);
+    EXPECT_EQ(sent->trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+    EXPECT_NE(sent->span_id, "00f067aa0ba902b7");
+    EXPECT_EQ(sent->flags, "01");
+    EXPECT_EQ(outgoing.get_or("X-Request-Id", ""), "req-1");
+}
+
+}  // namespace
+}  // namespace vg::net

@@ -18,7 +18,8 @@ json chunk(const std::string& model, json delta, json finish_reason = nullptr) {
             {"object", "chat.completion.chunk"},
             {"created", 0},
             {"model", model},
-            {"choices", json::array({{{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", std::move(finish_reason)}}})}};
+            {"choices",
+             json::array({{{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", std::move(finish_reason)}}})}};
 }
 
 json usage_json(const std::pair<int, int>& usage) {
@@ -30,7 +31,8 @@ json usage_json(const std::pair<int, int>& usage) {
 // The events as llama-server and vLLM send them: a role-only opener, one chunk per piece, a chunk with the
 // finish_reason, the usage chunk (include_usage), [DONE]. The first string is a comment line, as keep-alives are.
 std::vector<std::string> stream_events(const OpenAiReply& reply, const std::string& model) {
-    std::vector<std::string> events{": fake upstream\n\n", event(chunk(model, {{"role", "assistant"}, {"content", ""}}))};
+    std::vector<std::string> events{": fake upstream\n\n",
+                                    event(chunk(model, {{"role", "assistant"}, {"content", ""}}))};
     for (const auto& piece : reply.pieces) events.push_back(event(chunk(model, {{"content", piece}})));
     events.push_back(event(chunk(model, json::object(), reply.finish_reason)));
     if (reply.usage) {
@@ -210,8 +212,8 @@ void FakeOpenAiServer::set_default(OpenAiReply reply) {
 std::vector<ChatRequestRecord> FakeOpenAiServer::requests() const {
     std::vector<ChatRequestRecord> out;
     for (const auto& request : upstream_.requests()) {
-        out.push_back({request.method, request.target, request.headers, request.body,
-                       json::parse(request.body, nullptr, false)});
+        out.push_back(
+            {request.method, request.target, request.headers, request.body, json::parse(request.body, nullptr, false)});
     }
     return out;
 }
@@ -231,9 +233,9 @@ Reply FakeOpenAiServer::answer(const RecordedRequest& request) {
         }
     }
     const json body = json::parse(request.body, nullptr, false);
-    const std::string model =
-        body.is_object() && body.contains("model") && body["model"].is_string() ? body["model"].get<std::string>()
-                                                                                 : "fake-model";
+    const std::string model = body.is_object() && body.contains("model") && body["model"].is_string()
+                                  ? body["model"].get<std::string>()
+                                  : "fake-model";
     Reply out;
     switch (reply.kind) {
         case OpenAiReply::Kind::kStream: out = stream_reply(reply, model); break;

@@ -5,12 +5,11 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "net/headers.hpp"
 #include "support/fake_upstream.hpp"
@@ -34,12 +33,12 @@ struct OpenAiReply {
     int status = 200;
     std::string body;  // kError: the message; kRaw: the event stream
     std::vector<std::pair<std::string, std::string>> headers;
-    std::size_t split_bytes = 0;            // 0: each event is one HTTP chunk; n: the stream is cut every n bytes
-    std::optional<std::size_t> close_at;    // close the connection after this many pieces (no end, no [DONE])
-    std::optional<std::size_t> hold_at;     // send this many pieces, then wait for `hold_gate`
+    std::size_t split_bytes = 0;          // 0: each event is one HTTP chunk; n: the stream is cut every n bytes
+    std::optional<std::size_t> close_at;  // close the connection after this many pieces (no end, no [DONE])
+    std::optional<std::size_t> hold_at;   // send this many pieces, then wait for `hold_gate`
     std::shared_ptr<Gate> hold_gate;
-    std::shared_ptr<Gate> start_gate;       // nothing at all is sent until it opens
-    bool send_done = true;                  // end with data: [DONE]
+    std::shared_ptr<Gate> start_gate;  // nothing at all is sent until it opens
+    bool send_done = true;             // end with data: [DONE]
 
     static OpenAiReply stream(std::vector<std::string> pieces);
     static OpenAiReply complete(std::string content);

@@ -116,6 +116,14 @@ std::optional<RawResponse> RawConnection::read_response(std::chrono::millisecond
     return response;
 }
 
+bool RawConnection::read_until(const std::string& marker, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (buffer_.find(marker) == std::string::npos) {
+        if (!fill(deadline)) return false;
+    }
+    return true;
+}
+
 bool RawConnection::closed_by_peer(std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {

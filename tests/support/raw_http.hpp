@@ -29,6 +29,8 @@ public:
     // Reads one response (Content-Length, chunked, or until close); nullopt on timeout or when the
     // connection closed before a complete response.
     std::optional<RawResponse> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    // Reads until `marker` has arrived (true) or the timeout/close (false); the bytes stay buffered.
+    bool read_until(const std::string& marker, std::chrono::milliseconds timeout = std::chrono::seconds(10));
     // True when the server closed the connection (EOF or reset) within `timeout`.
     bool closed_by_peer(std::chrono::milliseconds timeout = std::chrono::seconds(10));
     void close();

@@ -1,7 +1,6 @@
 #include "engine/remote/chat_request.hpp"
 
 #include <cstddef>
-
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
@@ -50,7 +49,8 @@ json chat_messages(const std::vector<ChatMessage>& messages,
         for (auto pos = text.find(marker); pos != std::string_view::npos; pos = text.find(marker, start)) {
             if (pos > start) parts.push_back({{"type", "text"}, {"text", text.substr(start, pos - start)}});
             const auto& image = images[next_image++];
-            if (!image) throw ClientError("image_marker_mismatch", "image " + std::to_string(next_image) + " is missing");
+            if (!image)
+                throw ClientError("image_marker_mismatch", "image " + std::to_string(next_image) + " is missing");
             parts.push_back({{"type", "image_url"}, {"image_url", {{"url", image_url(*image)}}}});
             start = pos + marker.size();
         }

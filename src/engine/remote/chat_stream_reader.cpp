@@ -1,7 +1,6 @@
 #include "engine/remote/chat_stream_reader.hpp"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "engine/remote/upstream_error.hpp"

@@ -2,7 +2,6 @@
 
 #include <cstddef>
 #include <memory>
-
 #include <vips/vips8>
 
 #include "core/error.hpp"
@@ -34,9 +33,9 @@ std::string png_data_uri(const ModelImage& image) {
     std::unique_ptr<VipsBlob, BlobUnref> blob;
     try {
         // new_from_memory wraps without copying and only reads; its signature just predates const.
-        const vips::VImage pixels = vips::VImage::new_from_memory(
-            const_cast<std::uint8_t*>(image.rgb.data()), image.rgb.size(), image.width, image.height, 3,
-            VIPS_FORMAT_UCHAR);
+        const vips::VImage pixels =
+            vips::VImage::new_from_memory(const_cast<std::uint8_t*>(image.rgb.data()), image.rgb.size(), image.width,
+                                          image.height, 3, VIPS_FORMAT_UCHAR);
         blob.reset(pixels.pngsave_buffer(vips::VImage::option()->set("compression", kPngCompression)));
     } catch (const vips::VError& e) {
         throw encode_error(image::take_vips_error(e.what()));

@@ -1,9 +1,8 @@
 #include "engine/remote/remote_call.hpp"
 
 #include <exception>
-#include <utility>
-
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "engine/remote/upstream_error.hpp"
 
@@ -35,12 +34,14 @@ void RemoteCall::start(net::HttpClient& client, net::ClientRequest request, doub
     request.on_body_chunk = [self = shared_from_this()](std::string_view bytes) { self->on_body(bytes); };
     std::shared_ptr<net::CallHandle> handle;
     try {
-        handle = client.send(std::move(request),
-                             [self = shared_from_this()](net::ClientResult result) { self->on_response(std::move(result)); });
+        handle = client.send(std::move(request), [self = shared_from_this()](net::ClientResult result) {
+            self->on_response(std::move(result));
+        });
     } catch (const std::exception& e) {
         // A header value we could not send (a request id with a line break): our bug, not the upstream's.
         std::lock_guard lock(mutex_);
-        return finish_error({"internal_error", std::string("could not send the upstream request: ") + e.what(), 500, 0});
+        return finish_error(
+            {"internal_error", std::string("could not send the upstream request: ") + e.what(), 500, 0});
     }
     bool stop = false;
     {
@@ -149,9 +150,9 @@ void RemoteCall::finish_done() {
     result.timings.decode_ms = ms_between(first, now);
     context_.log.debug(context_.request_id, "remote inference done",
                        json{{"completion_tokens", result.usage.completion_tokens},
-                        {"finish_reason", result.finish_reason},
-                        {"prefill_ms", result.timings.prefill_ms},
-                        {"decode_ms", result.timings.decode_ms}});
+                            {"finish_reason", result.finish_reason},
+                            {"prefill_ms", result.timings.prefill_ms},
+                            {"decode_ms", result.timings.decode_ms}});
     if (!callbacks_.on_done) return;
     try {
         callbacks_.on_done(std::move(result));

@@ -6,11 +6,10 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 #include "engine/remote/chat_request.hpp"

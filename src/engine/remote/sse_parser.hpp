@@ -42,10 +42,10 @@ private:
     void dispatch(std::vector<SseEvent>& events);
 
     std::size_t max_line_bytes_;
-    std::string line_;            // the incomplete line at the end of what was pushed
-    bool skip_lf_ = false;        // the last line ended with CR: an LF right after belongs to it
-    bool at_start_ = true;        // a UTF-8 BOM may open the stream
-    std::string data_;            // data lines of the event being assembled, each followed by '\n'
+    std::string line_;      // the incomplete line at the end of what was pushed
+    bool skip_lf_ = false;  // the last line ended with CR: an LF right after belongs to it
+    bool at_start_ = true;  // a UTF-8 BOM may open the stream
+    std::string data_;      // data lines of the event being assembled, each followed by '\n'
     bool has_data_ = false;
     std::string type_;
     bool failed_ = false;

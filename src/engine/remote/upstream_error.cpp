@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-
 #include <nlohmann/json.hpp>
 
 #include "engine/text/utf8_stream.hpp"
@@ -34,7 +33,8 @@ std::optional<std::string> message_field(const json& body) {
         }
     }
     for (const char* key : {"message", "detail"}) {
-        if (const auto field = body.find(key); field != body.end() && field->is_string()) return field->get<std::string>();
+        if (const auto field = body.find(key); field != body.end() && field->is_string())
+            return field->get<std::string>();
     }
     return std::nullopt;
 }

@@ -11,6 +11,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include <deque>
+#include <limits>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -278,6 +279,9 @@ private:
         state_ = State::kReadingHeader;
         header_parser_.emplace();
         header_parser_->header_limit(static_cast<std::uint32_t>(context_.config.max_header_bytes.bytes));
+        // The route decides the body limit once the headers are in (413 then); Beast's own default would
+        // fail large uploads at the header stage.
+        header_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
         arm_read_timer(timeout, ReadExpiry::kAnswerIfStarted);
         lowest(stream_).expires_after(kNoStreamTimeout);
         http::async_read_header(stream_, buffer_, *header_parser_,

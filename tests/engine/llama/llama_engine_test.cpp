@@ -250,21 +250,30 @@ TEST_F(LlamaEngineTest, CancellationFreesTheSlotPromptly) {
 }
 
 TEST_F(LlamaEngineTest, FullQueueAnswers503WithRetryAfter) {
-    // 8 slots busy with long answers + 16 waiting fill it; the next is refused at once.
-    std::vector<std::shared_ptr<InferenceHandle>> handles;
+    // One slot and room for one waiting request: of three submitted back to back (microseconds
+    // apart, while each answer takes far longer), at least one finds slot and queue taken.
+    prometheus::Registry registry;
+    LlamaEngineConfig config;
+    config.model_path = kModels + "/tiny-qwen3vl-Q8_0.gguf";
+    config.mmproj_path = kModels + "/mmproj-tiny-qwen3vl-F16.gguf";
+    config.slots = 1;
+    config.max_queue = 1;
+    config.context_per_slot = 2048;
+    config.threads = 2;
+    config.warmup = false;
+    LlamaEngine small(config, registry, Logger());
+    std::vector<std::shared_ptr<InferenceHandle>> handles(3);
     std::vector<std::future<Outcome>> futures;
-    for (int i = 0; i < 24; ++i) {
-        std::shared_ptr<InferenceHandle> handle;
-        futures.push_back(submit(*engine_, ask(picture(64, 64, 200 + i), "busy", 1500), &handle));
-        handles.push_back(handle);
-    }
-    auto refused = run(*engine_, ask(picture(64, 64, 300), "one more", 4));
-    bool got_503 = refused.error && refused.error->code == "queue_full";
+    for (int i = 0; i < 3; ++i) futures.push_back(submit(small, ask(picture(64, 64, 200 + i), "busy", 1900), &handles[static_cast<std::size_t>(i)]));
+    std::optional<InferenceError> refused;
     for (auto& h : handles) h->cancel();
-    for (auto& f : futures) f.get();
-    ASSERT_TRUE(got_503) << "expected queue_full";
-    EXPECT_EQ(refused.error->http_status, 503);
-    EXPECT_GE(refused.error->retry_after_seconds, 1);
+    for (auto& f : futures) {
+        auto outcome = f.get();
+        if (outcome.error && outcome.error->code == "queue_full") refused = outcome.error;
+    }
+    ASSERT_TRUE(refused) << "expected one queue_full";
+    EXPECT_EQ(refused->http_status, 503);
+    EXPECT_GE(refused->retry_after_seconds, 1);
 }
 
 }  // namespace

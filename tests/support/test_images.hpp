@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <string>
 #include <vector>
-
 #include <vips/vips8>
 
 #include "image/decoded_image.hpp"
@@ -22,11 +21,15 @@ vips::VImage solid(int width, int height, const std::vector<double>& value, bool
 vips::VImage solid16(int width, int height, const std::vector<double>& value);
 // Three bands of independent Gaussian noise around mid-grey: hard to compress, like a photo.
 vips::VImage noise(int width, int height);
+// Smooth colour ramps, the kind of content where a resize's quality shows as error, not as noise.
+vips::VImage gradient(int width, int height);
 // `left` colour on the left half, `right` on the right half.
 vips::VImage halves(int width, int height, const std::vector<double>& left, const std::vector<double>& right);
 // Frames stacked vertically and marked as pages (an animated GIF / multi-page TIFF when saved).
 vips::VImage pages(const std::vector<vips::VImage>& frames);
 
+// A valid BMP whose header claims width x height.
+std::string bmp_claiming(std::int32_t width, std::int32_t height);
 // Encodes with the libvips saver for `suffix` (".jpg", ".png", ".webp", ".gif", ".tif", ".bmp").
 std::string encode(const vips::VImage& image, const std::string& suffix);
 

@@ -1,8 +1,8 @@
-#include "image/test_images.hpp"
-
-#include <stdexcept>
+#include "support/test_images.hpp"
 
 #include <glib.h>
+
+#include <stdexcept>
 
 namespace vg::image::testing {
 namespace {
@@ -55,6 +55,15 @@ VImage noise(int width, int height) {
     return with_interpretation(VImage::bandjoin({band(1), band(2), band(3)}), VIPS_INTERPRETATION_sRGB).copy_memory();
 }
 
+VImage gradient(int width, int height) {
+    VImage xyz = VImage::xyz(width, height);
+    VImage x = xyz[0] * (255.0 / width);
+    VImage y = xyz[1] * (255.0 / height);
+    return with_interpretation(VImage::bandjoin({x, y, (x + y) * 0.5}).cast(VIPS_FORMAT_UCHAR),
+                               VIPS_INTERPRETATION_sRGB)
+        .copy_memory();
+}
+
 VImage halves(int width, int height, const std::vector<double>& left, const std::vector<double>& right) {
     return solid(width, height, left).insert(solid(width - width / 2, height, right), width / 2, 0);
 }
@@ -101,6 +110,16 @@ std::string jpeg_claiming(std::uint16_t width, std::uint16_t height) {
     put_be16(jpeg, sof + 5, height);
     put_be16(jpeg, sof + 7, width);
     return jpeg;
+}
+
+std::string bmp_claiming(std::int32_t width, std::int32_t height) {
+    std::string bmp = encode(solid(8, 8, {0, 0, 0}), ".bmp");
+    // BITMAPINFOHEADER from offset 14: size (4), width (4, little-endian), height (4).
+    for (int i = 0; i < 4; ++i) {
+        bmp[18 + i] = static_cast<char>(static_cast<std::uint32_t>(width) >> (8 * i));
+        bmp[22 + i] = static_cast<char>(static_cast<std::uint32_t>(height) >> (8 * i));
+    }
+    return bmp;
 }
 
 Rgb pixel_at(const RgbImage& image, int x, int y) {
