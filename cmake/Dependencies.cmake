@@ -8,10 +8,14 @@ find_package(nlohmann_json 3.10 CONFIG REQUIRED)
 find_package(prometheus-cpp CONFIG REQUIRED COMPONENTS core)
 
 # llama.cpp is optional: without it everything but the in-process engine builds and tests.
-find_package(llama CONFIG QUIET)
-find_library(VG_MTMD_LIBRARY mtmd)
-find_path(VG_MTMD_INCLUDE_DIR mtmd.h)
-if(llama_FOUND AND VG_MTMD_LIBRARY AND VG_MTMD_INCLUDE_DIR)
+# -DVG_WITH_LLAMA=OFF builds as if it were not installed (to check that path).
+option(VG_WITH_LLAMA "Use an installed llama.cpp when one is found" ON)
+if(VG_WITH_LLAMA)
+    find_package(llama CONFIG QUIET)
+    find_library(VG_MTMD_LIBRARY mtmd)
+    find_path(VG_MTMD_INCLUDE_DIR mtmd.h)
+endif()
+if(VG_WITH_LLAMA AND llama_FOUND AND VG_MTMD_LIBRARY AND VG_MTMD_INCLUDE_DIR)
     set(VG_HAVE_LLAMA ON CACHE INTERNAL "llama.cpp found")
     add_library(vg_mtmd UNKNOWN IMPORTED)
     set_target_properties(vg_mtmd PROPERTIES IMPORTED_LOCATION "${VG_MTMD_LIBRARY}"

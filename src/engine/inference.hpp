@@ -58,6 +58,7 @@ struct Timings {
     double prefill_ms = 0;
     double decode_ms = 0;
     int images_from_cache = 0;
+    int cached_prompt_tokens = 0;  // leading prompt tokens whose KV was reused from an earlier request
 };
 
 struct InferenceResult {

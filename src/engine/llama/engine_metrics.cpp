@@ -51,6 +51,7 @@ EngineMetrics::EngineMetrics(prometheus::Registry& r)
       image_cache_hits(counter(r, "visiongrid_model_image_cache_hits_total", "Images whose embedding came from the cache")),
       image_cache_misses(counter(r, "visiongrid_model_image_cache_misses_total", "Images not in the embedding cache")),
       image_cache_bytes(gauge(r, "visiongrid_model_image_cache_bytes", "Bytes held by the image-embedding cache")),
-      image_cache_entries(gauge(r, "visiongrid_model_image_cache_entries", "Images held by the image-embedding cache")) {}
+      image_cache_entries(gauge(r, "visiongrid_model_image_cache_entries", "Images held by the image-embedding cache")),
+      prefix_reused_tokens(counter(r, "visiongrid_model_prefix_reused_tokens_total", "Prompt tokens whose KV was kept from an earlier request")) {}
 
 }  // namespace vg::engine

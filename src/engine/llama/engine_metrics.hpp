@@ -35,6 +35,7 @@ struct EngineMetrics {
     prometheus::Counter& image_cache_misses;
     prometheus::Gauge& image_cache_bytes;
     prometheus::Gauge& image_cache_entries;
+    prometheus::Counter& prefix_reused_tokens;
 };
 
 }  // namespace vg::engine

@@ -167,8 +167,7 @@ private:
     }
 
     void fill_free_slots() {
-        for (auto& slot : slots_) {
-            if (slot->busy()) continue;
+        while (active_.load() < static_cast<int>(slots_.size())) {
             std::shared_ptr<Task> task;
             {
                 std::lock_guard lock(mutex_);
@@ -179,9 +178,29 @@ private:
             }
             task->result.timings.queue_ms = ms_since(task->enqueued_at);
             metrics_.queue_seconds.Observe(task->result.timings.queue_ms / 1000);
-            slot->assign(std::move(task));
+            Slot& slot = slot_for(*task);
+            std::size_t reused = slot.reuse_prefix(*task);
+            // Keep the KV of the shared prompt prefix, drop the rest of what the slot held.
+            llama_memory_seq_rm(llama_get_memory(runtime_.context()), slot.seq, static_cast<llama_pos>(reused), -1);
+            slot.assign(std::move(task), reused);
+            metrics_.prefix_reused_tokens.Increment(static_cast<double>(reused));
             active_.fetch_add(1);
         }
+    }
+
+    // The free slot whose kept prompt prefix shares the most leading tokens with this request's.
+    Slot& slot_for(const Task& task) {
+        Slot* best = nullptr;
+        std::size_t best_length = 0;
+        for (auto& slot : slots_) {
+            if (slot->busy()) continue;
+            std::size_t length = slot->common_prefix(task);
+            if (!best || length > best_length) {
+                best = slot.get();
+                best_length = length;
+            }
+        }
+        return *best;
     }
 
     void sweep_cancelled_and_expired() {
@@ -361,9 +380,11 @@ private:
         task->callbacks.on_done(std::move(task->result));
     }
 
+    // An engine failure: the slot's KV state is not trusted afterwards, nothing of it is kept.
     void fail(Slot& slot, InferenceError error) {
         metrics_.failed.Increment();
-        finish_with_error(slot, std::move(error));
+        auto task = release(slot, /*keep_prefix=*/false);
+        task->callbacks.on_error(std::move(error));
     }
 
     void finish_with_error(Slot& slot, InferenceError error) {
@@ -371,10 +392,13 @@ private:
         task->callbacks.on_error(std::move(error));
     }
 
-    std::shared_ptr<Task> release(Slot& slot) {
-        llama_memory_seq_rm(llama_get_memory(runtime_.context()), slot.seq, -1, -1);
+    std::shared_ptr<Task> release(Slot& slot, bool keep_prefix = true) {
+        // A finished prompt's leading text stays in the KV cache for the next request with the same
+        // prefix (system prompt, template header); everything after it is dropped now.
+        std::size_t keep = keep_prefix ? slot.keepable_prefix() : 0;
+        llama_memory_seq_rm(llama_get_memory(runtime_.context()), slot.seq, static_cast<llama_pos>(keep), -1);
         active_.fetch_sub(1);
-        return slot.reset();
+        return slot.reset(keep);
     }
 
     void update_gauges() {

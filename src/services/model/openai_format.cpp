@@ -64,7 +64,8 @@ json infer_response(const engine::InferenceResult& result, double image_decode_m
               {"prefill_ms", t.prefill_ms},
               {"decode_ms", t.decode_ms},
               {"total_ms", total_ms},
-              {"images_from_cache", t.images_from_cache}}},
+              {"images_from_cache", t.images_from_cache},
+              {"cached_prompt_tokens", t.cached_prompt_tokens}}},
             {"model", model},
             {"instance", instance}};
 }

@@ -77,20 +77,24 @@ std::future<Outcome> submit(Engine& engine, InferenceRequest request, std::share
 
 Outcome run(Engine& engine, InferenceRequest request) { return submit(engine, std::move(request)).get(); }
 
+LlamaEngineConfig tiny_config(std::size_t slots, std::size_t max_queue) {
+    LlamaEngineConfig config;
+    config.model_path = kModels + "/tiny-qwen3vl-Q8_0.gguf";
+    config.mmproj_path = kModels + "/mmproj-tiny-qwen3vl-F16.gguf";
+    config.slots = slots;
+    config.max_queue = max_queue;
+    config.context_per_slot = 2048;
+    config.threads = 2;
+    config.warmup = false;
+    return config;
+}
+
 class LlamaEngineTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         if (!std::filesystem::exists(kModels + "/tiny-qwen3vl-Q8_0.gguf")) return;
         registry_ = new prometheus::Registry();
-        LlamaEngineConfig config;
-        config.model_path = kModels + "/tiny-qwen3vl-Q8_0.gguf";
-        config.mmproj_path = kModels + "/mmproj-tiny-qwen3vl-F16.gguf";
-        config.slots = 8;
-        config.context_per_slot = 2048;
-        config.threads = 2;
-        config.max_queue = 16;
-        config.warmup = false;
-        engine_ = new LlamaEngine(config, *registry_, Logger());
+        engine_ = new LlamaEngine(tiny_config(8, 16), *registry_, Logger());
     }
     static void TearDownTestSuite() {
         delete engine_;
@@ -249,19 +253,34 @@ TEST_F(LlamaEngineTest, CancellationFreesTheSlotPromptly) {
     EXPECT_EQ(engine_->info()["active_slots"], 0);
 }
 
+TEST_F(LlamaEngineTest, SharedPromptPrefixReusesKvAndGivesTheSameAnswer) {
+    prometheus::Registry registry;
+    LlamaEngine one_slot(tiny_config(1, 4), registry, Logger());
+    std::string system = "You review product photos for a marketplace. Answer in one short sentence. " + std::string(200, 'x');
+    auto with_system = [&](int seed, const std::string& question) {
+        auto request = ask(picture(128, 128, seed), question);
+        request.messages.insert(request.messages.begin(), ChatMessage{"system", system});
+        return request;
+    };
+    auto cold = run(one_slot, with_system(40, "first"));
+    auto warm = run(one_slot, with_system(41, "second"));
+    ASSERT_TRUE(cold.result && warm.result);
+    EXPECT_EQ(cold.result->timings.cached_prompt_tokens, 0);
+    EXPECT_GT(warm.result->timings.cached_prompt_tokens, 200) << "the system prompt's tokens should come from the kept KV";
+    // The same request on a fresh engine (nothing kept) must answer identically.
+    prometheus::Registry fresh_registry;
+    LlamaEngine fresh(tiny_config(1, 4), fresh_registry, Logger());
+    auto reference = run(fresh, with_system(41, "second"));
+    ASSERT_TRUE(reference.result);
+    EXPECT_EQ(reference.result->timings.cached_prompt_tokens, 0);
+    EXPECT_EQ(warm.result->text, reference.result->text);
+}
+
 TEST_F(LlamaEngineTest, FullQueueAnswers503WithRetryAfter) {
     // One slot and room for one waiting request: of three submitted back to back (microseconds
     // apart, while each answer takes far longer), at least one finds slot and queue taken.
     prometheus::Registry registry;
-    LlamaEngineConfig config;
-    config.model_path = kModels + "/tiny-qwen3vl-Q8_0.gguf";
-    config.mmproj_path = kModels + "/mmproj-tiny-qwen3vl-F16.gguf";
-    config.slots = 1;
-    config.max_queue = 1;
-    config.context_per_slot = 2048;
-    config.threads = 2;
-    config.warmup = false;
-    LlamaEngine small(config, registry, Logger());
+    LlamaEngine small(tiny_config(1, 1), registry, Logger());
     std::vector<std::shared_ptr<InferenceHandle>> handles(3);
     std::vector<std::future<Outcome>> futures;
     for (int i = 0; i < 3; ++i) futures.push_back(submit(small, ask(picture(64, 64, 200 + i), "busy", 1900), &handles[static_cast<std::size_t>(i)]));

@@ -116,17 +116,18 @@ TEST_F(RemoteCallTest, CancelFromInsideOnTextEndsTheCall) {
     server_.push(OpenAiReply::stream({"first", "second"}).after(gate).hold_after(1, hold));
     InferenceRecorder recorder;
     std::mutex mutex;
-    std::shared_ptr<RemoteCall> call;
+    std::shared_ptr<RemoteCall> call_to_cancel;
     auto self_cancel = [&](const std::string&) {
         std::lock_guard lock(mutex);
-        call->cancel();
+        call_to_cancel->cancel();
     };
+    auto call = make_call(recorder, self_cancel);
     {
         std::lock_guard lock(mutex);
-        call = make_call(recorder, self_cancel);
-        start(call);
+        call_to_cancel = call;
     }
-    gate->open();  // only now can on_text run, with `call` set
+    start(call);
+    gate->open();  // only now can on_text run, with call_to_cancel set
     ASSERT_TRUE(recorder.wait_for_end());
     ASSERT_TRUE(recorder.error());
     EXPECT_EQ(recorder.error()->code, "cancelled");
