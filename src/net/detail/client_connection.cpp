@@ -2,6 +2,7 @@
 // the client that instantiates Beast's templates.
 #include "net/detail/client_connection.hpp"
 
+#include <limits>
 #include <openssl/ssl.h>
 
 #include <array>
@@ -224,7 +225,7 @@ private:
         if (expects_body()) {
             parser_->body_limit(config().max_response_body_bytes);
         } else {
-            parser_->body_limit(boost::none);
+            parser_->body_limit(std::numeric_limits<std::uint64_t>::max());  // 1.74 treats none as 0
         }
         // A response to HEAD announces the length of a body it does not carry.
         if (is_head()) parser_->skip(true);

@@ -5,21 +5,15 @@
 #if VG_HAVE_LLAMA
 #include "engine/llama/llama_engine.hpp"
 #endif
-#if VG_HAVE_REMOTE_ENGINE
 #include "engine/remote/remote_engine.hpp"
-#endif
 
 namespace vg::services {
 
 std::unique_ptr<engine::Engine> make_engine(const ModelServiceConfig& config, [[maybe_unused]] prometheus::Registry& registry,
                                             const LogSystem& logs) {
     if (config.engine == "remote") {
-#if VG_HAVE_REMOTE_ENGINE
         if (config.remote.url.empty()) throw std::runtime_error("model.remote.url is not set");
         return std::make_unique<engine::RemoteEngine>(config.remote, logs.get("engine"));
-#else
-        throw std::runtime_error("the remote engine is not part of this build");
-#endif
     }
 #if VG_HAVE_LLAMA
     if (config.llama.model_path.empty() || config.llama.mmproj_path.empty()) {
