@@ -6,11 +6,9 @@
 
 namespace vg::image {
 
-std::string hash_pixels(const RgbImage& image) {
-    // The same bytes in another shape are another image, so the shape is the seed.
-    std::uint64_t seed = static_cast<std::uint64_t>(static_cast<std::uint32_t>(image.width)) << 32 |
-                         static_cast<std::uint32_t>(image.height);
-    XXH128_hash_t hash = XXH3_128bits_withSeed(image.pixels.data(), image.pixels.size(), seed);
+namespace {
+
+std::string hex_of(XXH128_hash_t hash) {
     XXH128_canonical_t canonical;
     XXH128_canonicalFromHash(&canonical, hash);
     static constexpr char kHex[] = "0123456789abcdef";
@@ -21,5 +19,16 @@ std::string hash_pixels(const RgbImage& image) {
     }
     return out;
 }
+
+}  // namespace
+
+std::string hash_pixels(const RgbImage& image) {
+    // The same bytes in another shape are another image, so the shape is the seed.
+    std::uint64_t seed = static_cast<std::uint64_t>(static_cast<std::uint32_t>(image.width)) << 32 |
+                         static_cast<std::uint32_t>(image.height);
+    return hex_of(XXH3_128bits_withSeed(image.pixels.data(), image.pixels.size(), seed));
+}
+
+std::string hash_bytes(std::string_view bytes) { return hex_of(XXH3_128bits(bytes.data(), bytes.size())); }
 
 }  // namespace vg::image

@@ -58,3 +58,18 @@ TEST(HashPixelsTest, ShapeIsPartOfTheHash) {
 
 }  // namespace
 }  // namespace vg::image
+
+namespace vg::image {
+namespace {
+
+TEST(HashBytesTest, SameBytesSameHashOneByteChangedDifferentHash) {
+    std::string a(100000, 'x');
+    std::string b = a;
+    b[54321] = 'y';
+    EXPECT_EQ(hash_bytes(a), hash_bytes(std::string(100000, 'x')));
+    EXPECT_NE(hash_bytes(a), hash_bytes(b));
+    EXPECT_EQ(hash_bytes(a).size(), 32u);
+}
+
+}  // namespace
+}  // namespace vg::image

@@ -26,6 +26,7 @@ ModelServiceConfig parse_model_config(ConfigNode node) {
     node.read("decode_threads", config.decode_threads);
     if (config.decode_threads == 0) node.fail("decode_threads", "must be at least 1");
     node.read("decode_queue", config.decode_queue);
+    node.read("decoded_image_cache_bytes", config.decoded_image_cache_bytes);
     node.read("request_timeout", config.request_timeout);
     node.finish();
     return config;

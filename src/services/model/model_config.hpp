@@ -23,6 +23,7 @@ struct ModelServiceConfig {
     RequestLimits limits;
     std::size_t decode_threads = 2;   // image decoding off the I/O threads
     std::size_t decode_queue = 256;   // images waiting to be decoded; more get 503
+    ByteSize decoded_image_cache_bytes{256u * 1024 * 1024};  // re-sent files skip decoding (0: off)
     std::chrono::milliseconds request_timeout{120'000};
 };
 

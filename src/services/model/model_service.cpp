@@ -5,9 +5,12 @@
 #include <condition_variable>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
 #include <thread>
 
 #include "core/error.hpp"
+#include "core/lru_cache.hpp"
 #include "core/worker_pool.hpp"
 #include "engine/engine.hpp"
 #include "image/image_decoder.hpp"
@@ -32,7 +35,16 @@ enum class Shape { kInfer, kChat };
 class ModelService::Impl {
 public:
     Impl(const ModelServiceConfig& config, ModelDeps deps)
-        : config_(config), deps_(deps), log_(deps.logs.get("model")), decode_pool_(config.decode_threads, config.decode_queue) {}
+        : config_(config),
+          deps_(deps),
+          log_(deps.logs.get("model")),
+          decode_pool_(config.decode_threads, config.decode_queue),
+          decoded_images_(config.decoded_image_cache_bytes.bytes),
+          decoded_hits_(prometheus::BuildCounter()
+                            .Name("visiongrid_model_decoded_image_cache_hits_total")
+                            .Help("Images whose encoded file was seen before, so decoding was skipped")
+                            .Register(deps.registry)
+                            .Add({})) {}
 
     ~Impl() { stop(); }
 
@@ -135,15 +147,7 @@ private:
         engine::InferenceRequest inference;
         auto decode_start = Clock::now();
         try {
-            for (const auto& bytes : request.encoded_images) {
-                image::RgbImage rgb = image::decode_for_model(bytes, config_.image);
-                auto model_image = std::make_shared<engine::ModelImage>();
-                model_image->hash = image::hash_pixels(rgb);
-                model_image->width = rgb.width;
-                model_image->height = rgb.height;
-                model_image->rgb = std::move(rgb.pixels);
-                inference.images.push_back(std::move(model_image));
-            }
+            for (const auto& bytes : request.encoded_images) inference.images.push_back(model_image(bytes));
         } catch (const Error& e) {
             return exchange->respond(net::Response::error(e.http_status(), e.code(), e.what(), request_id));
         }
@@ -198,10 +202,29 @@ private:
         exchange->on_cancel([handle] { handle->cancel(); });
     }
 
+    // The pixels the model sees for an encoded file; a file sent again (same bytes) skips decoding.
+    std::shared_ptr<const engine::ModelImage> model_image(const std::string& bytes) {
+        std::string key = image::hash_bytes(bytes);
+        if (auto cached = decoded_images_.find(key)) {
+            decoded_hits_.Increment();
+            return cached;
+        }
+        image::RgbImage rgb = image::decode_for_model(bytes, config_.image);
+        auto decoded = std::make_shared<engine::ModelImage>();
+        decoded->hash = image::hash_pixels(rgb);
+        decoded->width = rgb.width;
+        decoded->height = rgb.height;
+        decoded->rgb = std::move(rgb.pixels);
+        decoded_images_.insert(key, decoded, decoded->rgb.size());
+        return decoded;
+    }
+
     const ModelServiceConfig& config_;
     ModelDeps deps_;
     Logger log_;
     WorkerPool decode_pool_;
+    LruCache<engine::ModelImage> decoded_images_;
+    prometheus::Counter& decoded_hits_;
     std::unique_ptr<net::HttpServer> server_;
     std::unique_ptr<engine::Engine> engine_;
     std::atomic<bool> engine_ready_{false};
