@@ -133,7 +133,14 @@ private:
     void admit(Task& task, InferenceRequest& request) {
         const auto& s = request.sampling;
         if (s.max_tokens < 1) throw ClientError("invalid_max_tokens", "max_tokens must be at least 1");
-        task.prompt = runtime_.tokenize(request.messages, request.images);
+        std::set<std::string> cached;
+        for (const auto& image : request.images) {
+            if (auto embedding = cache_.find(image->hash)) {
+                task.pinned_embeddings[image->hash] = std::move(embedding);
+                cached.insert(image->hash);
+            }
+        }
+        task.prompt = runtime_.tokenize(request.messages, request.images, cached);
         int needed = task.prompt.total_tokens() + s.max_tokens;
         if (needed > runtime_.context_per_slot()) {
             throw ClientError("context_exceeded", "the prompt needs " + std::to_string(task.prompt.total_tokens()) + " tokens (" +
@@ -241,7 +248,10 @@ private:
             if (!chunk || mtmd_input_chunk_get_type(chunk) != MTMD_INPUT_CHUNK_TYPE_IMAGE) continue;
             auto start = Clock::now();
             std::string key = mtmd_input_chunk_get_id(chunk) ? mtmd_input_chunk_get_id(chunk) : "";
-            EmbeddingCache::Embedding embedding = key.empty() ? nullptr : cache_.find(key);
+            auto pinned = slot->task->pinned_embeddings.find(key);
+            EmbeddingCache::Embedding embedding = pinned != slot->task->pinned_embeddings.end() ? pinned->second
+                                                  : key.empty()                                 ? nullptr
+                                                                                                : cache_.find(key);
             if (embedding) {
                 metrics_.image_cache_hits.Increment();
                 slot->task->result.timings.images_from_cache++;

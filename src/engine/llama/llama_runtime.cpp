@@ -93,11 +93,13 @@ std::string LlamaRuntime::apply_template(const std::vector<ChatMessage>& message
     return std::string(buffer.data(), static_cast<std::size_t>(n));
 }
 
-Prompt LlamaRuntime::tokenize(const std::vector<ChatMessage>& messages, const std::vector<std::shared_ptr<const ModelImage>>& images) const {
+Prompt LlamaRuntime::tokenize(const std::vector<ChatMessage>& messages, const std::vector<std::shared_ptr<const ModelImage>>& images,
+                              const std::set<std::string>& skip_pixels) const {
     std::string text = apply_template(messages);
     std::vector<mtmd::bitmap> bitmaps;
     for (const auto& image : images) {
-        mtmd::bitmap bitmap(static_cast<uint32_t>(image->width), static_cast<uint32_t>(image->height), image->rgb.data());
+        const unsigned char* pixels = skip_pixels.contains(image->hash) ? nullptr : image->rgb.data();
+        mtmd::bitmap bitmap(static_cast<uint32_t>(image->width), static_cast<uint32_t>(image->height), pixels);
         bitmap.set_id(image->hash.c_str());
         bitmaps.push_back(std::move(bitmap));
     }

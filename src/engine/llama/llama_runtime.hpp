@@ -6,6 +6,7 @@
 #include <mtmd.h>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,10 @@ public:
     LlamaRuntime(const LlamaEngineConfig& config, Logger log);
 
     // Applies the model's chat template and tokenizes text and images (thread-safe, no decoding).
-    Prompt tokenize(const std::vector<ChatMessage>& messages, const std::vector<std::shared_ptr<const ModelImage>>& images) const;
+    // Images whose hash is in `skip_pixels` (their embedding is at hand) become size-only
+    // placeholders: same tokens and positions, without mtmd's pixel preprocessing.
+    Prompt tokenize(const std::vector<ChatMessage>& messages, const std::vector<std::shared_ptr<const ModelImage>>& images,
+                    const std::set<std::string>& skip_pixels = {}) const;
     // Tokens an image of this size turns into (uses mtmd's own preprocessing rules).
     int image_tokens(int width, int height) const;
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <span>
 #include <vector>
@@ -24,6 +25,9 @@ struct Task {
     InferenceResult result;
     std::chrono::steady_clock::time_point enqueued_at;
     std::atomic<bool> cancelled{false};
+    // Embeddings found in the cache at admission, held so eviction cannot take them before use
+    // (their images were tokenized without pixels).
+    std::map<std::string, std::shared_ptr<const std::vector<float>>> pinned_embeddings;
 };
 
 struct Slot {
