@@ -2,6 +2,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 
 #include <condition_variable>
@@ -17,6 +18,11 @@
 namespace vg::net {
 
 using namespace detail;
+
+namespace {
+// How often deadlines are checked: timeouts fire up to this much late.
+constexpr std::chrono::milliseconds kTickInterval{50};
+}  // namespace
 
 class HttpServer::Impl {
 public:
@@ -57,6 +63,8 @@ public:
         accept();
         for (auto& io : contexts_) {
             work_.push_back(asio::make_work_guard(*io));
+            tickers_.push_back(std::make_unique<asio::steady_timer>(*io));
+            tick(*tickers_.back());
             threads_.emplace_back([&io = *io] { io.run(); });
         }
         context_.log.info("", "listening", nlohmann::json{{"server", context_.name}, {"address", config.host}, {"port", port_},
@@ -87,6 +95,8 @@ public:
         work_.clear();
         for (auto& io : contexts_) io->stop();
         for (auto& t : threads_) t.join();
+        threads_.clear();
+        tickers_.clear();
         context_.log.info("", "stopped", nlohmann::json{{"server", context_.name}});
     }
 
@@ -98,6 +108,24 @@ private:
         while (context_.session_count() > 0 && std::chrono::steady_clock::now() < deadline) {
             drain_cv_.wait_for(lock, std::chrono::milliseconds(10));
         }
+    }
+
+    // Every session's timeouts are checked here, on its own thread: one timer per thread instead of
+    // timers re-armed on every read and write.
+    static void tick(asio::steady_timer& ticker) {
+        ticker.expires_after(kTickInterval);
+        ticker.async_wait([&ticker](beast::error_code ec) {
+            if (ec) return;
+            auto now = Clock::now();
+            auto& sessions = ticked_sessions();
+            std::erase_if(sessions, [now](std::weak_ptr<SessionControl>& weak) {
+                auto session = weak.lock();
+                if (!session) return true;
+                session->on_tick(now);
+                return false;
+            });
+            tick(ticker);
+        });
     }
 
     void accept() {
@@ -141,6 +169,7 @@ private:
 
     std::vector<std::unique_ptr<asio::io_context>> contexts_;
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+    std::vector<std::unique_ptr<asio::steady_timer>> tickers_;
     std::size_t next_context_ = 0;
     tcp::acceptor acceptor_;
     std::optional<asio::ssl::context> tls_;

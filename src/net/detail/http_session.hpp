@@ -31,8 +31,11 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+// Plain sockets: every timeout is the session's own deadline checked by its thread's ticker, so a
+// request costs no timer syscalls (Beast's tcp_stream arms timers per operation).
+using PlainStream = tcp::socket;
+using TlsStream = asio::ssl::stream<tcp::socket>;
+using Clock = std::chrono::steady_clock;
 
 // What an Exchange asks of its session; implemented by Session<Stream>. Every call posts to the
 // session's strand, so they are safe from any thread.
@@ -127,11 +130,8 @@ inline std::shared_ptr<ResponseStream> ExchangeImpl::stream(int status, Headers 
     return std::make_shared<StreamImpl>(shared_from_this());
 }
 
-// Reads are bounded by the session's own timer; the stream's timeout only guards writes.
-inline constexpr std::chrono::hours kNoStreamTimeout{24 * 365};
-
-inline beast::tcp_stream& lowest(PlainStream& s) { return s; }
-inline beast::tcp_stream& lowest(TlsStream& s) { return beast::get_lowest_layer(s); }
+inline tcp::socket& lowest(PlainStream& s) { return s; }
+inline tcp::socket& lowest(TlsStream& s) { return s.next_layer(); }
 
 // One client connection. All state is touched only on the connection's strand.
 template <class Stream>
@@ -139,8 +139,7 @@ class Session final : public SessionControl, public SessionSink, public std::ena
 public:
     template <class... StreamArgs>
     Session(ServerContext& context, std::string remote, StreamArgs&&... args)
-        : context_(context), stream_(std::forward<StreamArgs>(args)...), read_timer_(lowest(stream_).get_executor()),
-          remote_(std::move(remote)) {}
+        : context_(context), stream_(std::forward<StreamArgs>(args)...), remote_(std::move(remote)) {}
 
     ~Session() override {
         context_.connections.fetch_sub(1);
@@ -150,7 +149,10 @@ public:
 
     void run() {
         session_id_ = context_.add_session(this->weak_from_this());
-        asio::dispatch(lowest(stream_).get_executor(), [self = this->shared_from_this()] { self->handshake(); });
+        asio::dispatch(lowest(stream_).get_executor(), [self = this->shared_from_this()] {
+            ticked_sessions().push_back(self);
+            self->handshake();
+        });
     }
 
     // --- SessionControl (any thread) ---
@@ -204,12 +206,13 @@ private:
 
     void handshake() {
         if constexpr (std::is_same_v<Stream, TlsStream>) {
-            lowest(stream_).expires_after(context_.config.header_timeout);
+            arm_read_timer(context_.config.header_timeout, ReadExpiry::kClose);
             stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
                 if (ec) {
                     self->context_.metrics.rejected("tls_handshake");
                     return self->close();
                 }
+                self->disarm_read_timer();
                 self->wait_for_request();
             });
         } else {
@@ -227,7 +230,7 @@ private:
             if (reading_) {
                 cancel_watch_ = true;
                 beast::error_code ignored;
-                lowest(stream_).socket().cancel(ignored);
+                lowest(stream_).cancel(ignored);
                 return;
             }
             return read_header(context_.config.header_timeout);
@@ -245,7 +248,6 @@ private:
     // leaving). Pipelined bytes that arrive meanwhile stay in the buffer for the next parse.
     void read_some() {
         reading_ = true;
-        lowest(stream_).expires_after(kNoStreamTimeout);  // bounded by read_timer_ or the handler's deadline
         stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
             self->reading_ = false;
             self->on_read_some(ec, n);
@@ -283,7 +285,6 @@ private:
         // fail large uploads at the header stage.
         header_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
         arm_read_timer(timeout, ReadExpiry::kAnswerIfStarted);
-        lowest(stream_).expires_after(kNoStreamTimeout);
         http::async_read_header(stream_, buffer_, *header_parser_,
                                 [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
     }
@@ -380,7 +381,6 @@ private:
         body_parser_.emplace(std::move(*header_parser_));
         body_parser_->body_limit(limit);
         arm_read_timer(context_.config.body_timeout, ReadExpiry::kAnswer408);
-        lowest(stream_).expires_after(kNoStreamTimeout);
         http::async_read(stream_, buffer_, *body_parser_,
                          [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
     }
@@ -452,31 +452,48 @@ private:
         enqueue(serialize_response(error_response(status, code, message, {}), request_.request_id, false), true);
     }
 
-    // Our own read deadline: Beast's stream timeout closes the socket, which would leave no way to
-    // answer 408. Expiry cancels the pending read (the socket stays writable) or, when idle, closes.
-    enum class ReadExpiry { kClose, kAnswer408, kAnswerIfStarted };
+    // Deadlines are plain time points checked by the thread's ticker (on_tick): arming one is a
+    // clock read. A read deadline that passes cancels the pending read (the socket stays writable,
+    // so a 408 can still go out) or, with no request under way, closes the connection.
+    enum class ReadExpiry { kClose, kAnswer408, kAnswerIfStarted, kLinger };
 
     void arm_read_timer(std::chrono::milliseconds timeout, ReadExpiry on_expiry) {
         read_timed_out_ = false;
-        read_timer_.expires_after(timeout);
-        read_timer_.async_wait([weak = this->weak_from_this(), generation = ++timer_generation_, on_expiry](beast::error_code ec) {
-            auto self = weak.lock();
-            if (ec || !self || generation != self->timer_generation_ || self->state_ == State::kClosed) return;
-            // No byte of a request yet: an idle connection, closed without an answer.
-            bool started = on_expiry == ReadExpiry::kAnswer408 || (on_expiry == ReadExpiry::kAnswerIfStarted && self->buffer_.size() > 0);
-            if (!started) {
-                if (self->state_ == State::kIdle || self->state_ == State::kReadingHeader) self->close();
-                return;
-            }
-            self->read_timed_out_ = true;
-            beast::error_code ignored;
-            lowest(self->stream_).socket().cancel(ignored);
-        });
+        read_deadline_ = Clock::now() + timeout;
+        read_expiry_ = on_expiry;
     }
 
-    void disarm_read_timer() {
-        ++timer_generation_;
-        read_timer_.cancel();
+    void disarm_read_timer() { read_deadline_ = Clock::time_point::max(); }
+
+public:
+    // On the session's thread, a few times a second.
+    void on_tick(Clock::time_point now) override {
+        if (write_deadline_ <= now) {
+            write_deadline_ = Clock::time_point::max();
+            context_.metrics.rejected("write_timeout");
+            if (exchange_) exchange_->cancel();
+            force_close_now();
+            return;
+        }
+        if (read_deadline_ > now) return;
+        read_deadline_ = Clock::time_point::max();
+        if (read_expiry_ == ReadExpiry::kLinger) return force_close_now();
+        if (state_ == State::kClosed) return;
+        bool started = read_expiry_ == ReadExpiry::kAnswer408 || (read_expiry_ == ReadExpiry::kAnswerIfStarted && buffer_.size() > 0);
+        if (!started) {
+            // No byte of a request yet: an idle connection, closed without an answer.
+            if (state_ == State::kIdle || state_ == State::kReadingHeader) close();
+            return;
+        }
+        read_timed_out_ = true;
+        beast::error_code ignored;
+        lowest(stream_).cancel(ignored);
+    }
+
+private:
+    void force_close_now() {
+        beast::error_code ignored;
+        lowest(stream_).close(ignored);
     }
 
     void enqueue(std::string data, bool ends_response) {
@@ -489,16 +506,17 @@ private:
     void write_next() {
         if (write_queue_.empty()) return;
         writing_ = true;
-        lowest(stream_).expires_after(context_.config.write_timeout);
+        write_deadline_ = Clock::now() + context_.config.write_timeout;
         asio::async_write(stream_, asio::buffer(write_queue_.front().data),
                           [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
     }
 
     void on_write(beast::error_code ec) {
         writing_ = false;
+        write_deadline_ = Clock::time_point::max();
         if (ec) {
             if (exchange_) exchange_->cancel();
-            context_.metrics.rejected(ec == beast::error::timeout ? "write_timeout" : "client_disconnect");
+            if (state_ != State::kClosed) context_.metrics.rejected("client_disconnect");
             return close();
         }
         bool ends = write_queue_.front().ends_response;
@@ -539,33 +557,29 @@ private:
         } else {
             if (state_ == State::kClosed) return;
             state_ = State::kClosed;
-            read_timer_.cancel();
             if (exchange_) exchange_->cancel();
             beast::error_code ignored;
-            lowest(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+            lowest(stream_).shutdown(tcp::socket::shutdown_send, ignored);
             if (reading_) {
-                // The pending watch read ends with EOF or the linger timeout and closes then.
-                lowest(stream_).socket().cancel(ignored);
+                // The pending watch read ends with EOF or the linger deadline and closes then.
+                linger_cancelled_watch_ = true;
+                lowest(stream_).cancel(ignored);
             }
-            read_timer_.expires_after(std::chrono::seconds(2));
-            read_timer_.async_wait([self = this->shared_from_this()](beast::error_code) {
-                beast::error_code e;
-                lowest(self->stream_).socket().close(e);
-            });
+            arm_read_timer(std::chrono::seconds(2), ReadExpiry::kLinger);
             discard_until_eof();
         }
     }
 
     void discard_until_eof() {
         buffer_.clear();
-        lowest(stream_).socket().async_read_some(buffer_.prepare(16384), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec == asio::error::operation_aborted && self->read_timer_.expiry() > std::chrono::steady_clock::now()) {
-                return self->discard_until_eof();  // our own cancel of the watch read, not the timeout
+        lowest(stream_).async_read_some(buffer_.prepare(16384), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec == asio::error::operation_aborted && self->linger_cancelled_watch_) {
+                self->linger_cancelled_watch_ = false;
+                return self->discard_until_eof();  // our own cancel of the watch read, not the deadline
             }
             if (ec) {
-                beast::error_code e;
-                self->read_timer_.cancel();
-                lowest(self->stream_).socket().close(e);
+                self->disarm_read_timer();
+                self->force_close_now();
                 return;
             }
             self->discard_until_eof();
@@ -580,19 +594,18 @@ private:
             in_flight_ = false;
         }
         if (exchange_) exchange_->cancel();
-        read_timer_.cancel();
         beast::error_code ignored;
         if constexpr (std::is_same_v<Stream, TlsStream>) {
-            // Best effort close_notify; never wait on a client for it.
-            lowest(stream_).expires_after(std::chrono::seconds(1));
+            // Best effort close_notify; never wait on a client for it more than a second.
+            arm_read_timer(std::chrono::seconds(1), ReadExpiry::kLinger);
             stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
-                beast::error_code e;
-                lowest(self->stream_).socket().close(e);
+                self->disarm_read_timer();
+                self->force_close_now();
             });
             return;
         }
-        lowest(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
-        lowest(stream_).socket().close(ignored);
+        lowest(stream_).shutdown(tcp::socket::shutdown_send, ignored);
+        lowest(stream_).close(ignored);
     }
 
     struct PendingWrite {
@@ -602,7 +615,10 @@ private:
 
     ServerContext& context_;
     Stream stream_;
-    asio::steady_timer read_timer_;
+    Clock::time_point read_deadline_ = Clock::time_point::max();
+    ReadExpiry read_expiry_ = ReadExpiry::kClose;
+    Clock::time_point write_deadline_ = Clock::time_point::max();
+    bool linger_cancelled_watch_ = false;
     std::string remote_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::empty_body>> header_parser_;
@@ -612,7 +628,6 @@ private:
     bool reading_ = false;
     bool cancel_watch_ = false;
     bool read_timed_out_ = false;
-    std::uint64_t timer_generation_ = 0;
     bool keep_alive_ = true;
     bool in_flight_ = false;
     State state_ = State::kIdle;

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <vector>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -25,7 +27,15 @@ public:
     // Finish the current request (if any) with `Connection: close`, close when idle.
     virtual void drain() = 0;
     virtual void force_close() = 0;
+    // Checks the session's deadlines; called on the session's own thread by that thread's ticker.
+    virtual void on_tick(std::chrono::steady_clock::time_point now) = 0;
 };
+
+// The sessions living on the calling I/O thread (each thread runs its own io_context), for its ticker.
+inline std::vector<std::weak_ptr<SessionControl>>& ticked_sessions() {
+    thread_local std::vector<std::weak_ptr<SessionControl>> sessions;
+    return sessions;
+}
 
 // State shared by the server and its sessions; outlives every session.
 struct ServerContext {
