@@ -23,6 +23,8 @@ public:
     virtual int image_tokens(int width, int height) const = 0;
 
     virtual bool ready() const = 0;
+    // True while new requests would be refused for lack of room (queue full).
+    virtual bool saturated() const { return false; }
     virtual std::string model_name() const = 0;
     // Model, context, slots, queue and cache figures for GET /api/model/info.
     virtual nlohmann::json info() const = 0;

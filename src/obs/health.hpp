@@ -1,6 +1,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -12,6 +14,8 @@ namespace vg::obs {
 class Readiness {
 public:
     void set(const std::string& component, bool ready, std::string reason = {});
+    // A condition evaluated at every readiness query: returns the reason it blocks, or nullopt.
+    void add_check(const std::string& component, std::function<std::optional<std::string>()> check);
     bool ready() const;
     // {component: reason} of every component that is not ready.
     std::map<std::string, std::string> blockers() const;
@@ -19,6 +23,7 @@ public:
 private:
     mutable std::mutex mutex_;
     std::map<std::string, std::pair<bool, std::string>> components_;
+    std::map<std::string, std::function<std::optional<std::string>()>> checks_;
 };
 
 }  // namespace vg::obs

@@ -62,3 +62,25 @@ TEST(ReadinessTest, ConcurrentSettersAndReaders) {
 
 }  // namespace
 }  // namespace vg::obs
+
+namespace vg::obs {
+namespace {
+
+TEST(ReadinessCheckTest, ADynamicCheckBlocksOnlyWhileItReportsAReason) {
+    Readiness readiness;
+    readiness.set("http", true);
+    bool full = false;
+    readiness.add_check("capacity", [&]() -> std::optional<std::string> {
+        if (full) return "queue full";
+        return std::nullopt;
+    });
+    EXPECT_TRUE(readiness.ready());
+    full = true;
+    EXPECT_FALSE(readiness.ready());
+    EXPECT_EQ(readiness.blockers().at("capacity"), "queue full");
+    full = false;
+    EXPECT_TRUE(readiness.ready());
+}
+
+}  // namespace
+}  // namespace vg::obs

@@ -100,6 +100,11 @@ public:
 
     int image_tokens(int width, int height) const { return runtime_.image_tokens(width, height); }
 
+    bool saturated() const {
+        std::lock_guard lock(mutex_);
+        return queue_.size() >= config_.max_queue;
+    }
+
     nlohmann::json info() const {
         auto stats = cache_.stats();
         std::size_t waiting;
@@ -448,6 +453,7 @@ std::shared_ptr<InferenceHandle> LlamaEngine::submit(InferenceRequest request, I
 }
 int LlamaEngine::image_tokens(int width, int height) const { return scheduler_->image_tokens(width, height); }
 bool LlamaEngine::ready() const { return true; }  // constructed means loaded
+bool LlamaEngine::saturated() const { return scheduler_->saturated(); }
 std::string LlamaEngine::model_name() const { return scheduler_->model_name(); }
 nlohmann::json LlamaEngine::info() const { return scheduler_->info(); }
 

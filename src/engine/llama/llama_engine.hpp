@@ -25,6 +25,7 @@ public:
     std::shared_ptr<InferenceHandle> submit(InferenceRequest request, InferenceCallbacks callbacks) override;
     int image_tokens(int width, int height) const override;
     bool ready() const override;
+    bool saturated() const override;
     std::string model_name() const override;
     nlohmann::json info() const override;
 

@@ -28,6 +28,7 @@ ModelServiceConfig parse_model_config(ConfigNode node) {
     node.read("decode_queue", config.decode_queue);
     node.read("decoded_image_cache_bytes", config.decoded_image_cache_bytes);
     node.read("request_timeout", config.request_timeout);
+    node.read("unready_when_saturated", config.unready_when_saturated);
     node.finish();
     return config;
 }

@@ -25,6 +25,7 @@ struct ModelServiceConfig {
     std::size_t decode_queue = 256;   // images waiting to be decoded; more get 503
     ByteSize decoded_image_cache_bytes{256u * 1024 * 1024};  // re-sent files skip decoding (0: off)
     std::chrono::milliseconds request_timeout{120'000};
+    bool unready_when_saturated = false;  // /ready answers 503 while the queue is full (load balancers steer away)
 };
 
 ModelServiceConfig parse_model_config(ConfigNode node);

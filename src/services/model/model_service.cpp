@@ -50,6 +50,12 @@ public:
 
     void start() {
         deps_.readiness.set("engine", false, "loading model");
+        if (config_.unready_when_saturated) {
+            deps_.readiness.add_check("capacity", [this]() -> std::optional<std::string> {
+                if (engine_ready_.load() && engine_->saturated()) return "every slot busy and the queue full";
+                return std::nullopt;
+            });
+        }
         net::Router router;
         net::add_observability_routes(router, deps_.registry, deps_.readiness, "model");
         net::RouteOptions infer_options;
