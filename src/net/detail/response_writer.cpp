@@ -54,13 +54,16 @@ const std::string& http_date() {
     return cached;
 }
 
-// Header injection guard: a CR or LF in a name or value would start a new header or body.
+// Header injection guard: a CR or LF in a name or value would start a new header or body. The
+// common case (clean text) is a straight append; only tainted values are rewritten.
 void append_field(std::string& out, std::string_view name, std::string_view value) {
-    for (char c : name) {
-        if (c == '\r' || c == '\n' || c == ':') return;
-    }
+    if (name.find_first_of("\r\n:") != std::string_view::npos) return;
     out.append(name).append(": ");
-    for (char c : value) out += (c == '\r' || c == '\n') ? ' ' : c;
+    if (value.find_first_of("\r\n") == std::string_view::npos) {
+        out.append(value);
+    } else {
+        for (char c : value) out += (c == '\r' || c == '\n') ? ' ' : c;
+    }
     out.append("\r\n");
 }
 
