@@ -90,8 +90,8 @@ Response Response::error(int status, const std::string& code, const std::string&
     return response;
 }
 
-void propagate_context(const Request& request, Headers& outgoing) {
-    outgoing.set("traceparent", request.trace.child().header());
+void propagate_context(Request& request, Headers& outgoing) {
+    outgoing.set("traceparent", request.trace_context().child().header());
     if (!request.request_id.empty()) outgoing.set("X-Request-Id", request.request_id);
 }
 

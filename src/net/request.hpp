@@ -26,13 +26,19 @@ struct Request {
     std::map<std::string, std::string> path_params;  // from "{name}" segments of the route
     std::string route;                               // the matched pattern, for metrics and logs
     std::string request_id;                          // X-Request-Id if acceptable, else generated
-    obs::TraceContext trace;                         // incoming traceparent, or a new trace
+    obs::TraceContext trace;                         // incoming traceparent; empty ids when there was none
     std::string remote_address;
     std::chrono::steady_clock::time_point received_at;
 
     // Percent-decoded value of a query parameter, nullopt when absent.
     std::optional<std::string> query_param(std::string_view name) const;
     std::string_view header(std::string_view name) const { return headers.get_or(name, ""); }
+    // The trace this request belongs to, started here when the client sent none.
+    const obs::TraceContext& trace_context() {
+        if (trace.trace_id.empty()) trace = obs::TraceContext::generate();
+        return trace;
+    }
+    const std::string& trace_id() { return trace_context().trace_id; }
     // Media type of the body without parameters, lowercased ("application/json").
     std::string content_type() const;
 };
@@ -81,7 +87,7 @@ Handler sync_handler(SyncHandler handler);
 
 // What an outgoing call made on behalf of `request` must carry: its W3C trace (same trace id, a new
 // span id for this hop) and its request id, so logs of every service line up.
-void propagate_context(const Request& request, Headers& outgoing);
+void propagate_context(Request& request, Headers& outgoing);
 
 // Decodes %XX (and '+' as space when `plus_is_space`); invalid escapes are kept literally.
 std::string percent_decode(std::string_view text, bool plus_is_space = false);

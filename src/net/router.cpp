@@ -28,7 +28,12 @@ void Router::add(std::string method, std::string pattern, Handler handler, Route
         if (route.method == method && route.pattern == pattern) throw std::invalid_argument("duplicate route " + method + " " + pattern);
     }
     std::vector<std::string> split;
-    for (auto segment : segments(pattern)) split.emplace_back(segment);
+    bool literal = true;
+    for (auto segment : segments(pattern)) {
+        literal = literal && !is_param(segment);
+        split.emplace_back(segment);
+    }
+    if (literal) literal_[pattern].push_back(routes_.size());
     routes_.push_back(Route{std::move(method), std::move(pattern), std::move(handler), std::move(options), std::move(split)});
 }
 
@@ -59,6 +64,14 @@ bool Router::match_segments(const std::vector<std::string>& want, const std::vec
 
 Router::Match Router::match(std::string_view method, std::string_view path) const {
     Match result;
+    if (auto it = literal_.find(path); it != literal_.end()) {
+        for (std::size_t index : it->second) {
+            if (routes_[index].method == method) {
+                result.route = &routes_[index];
+                return result;
+            }
+        }
+    }
     const auto have = segments(path);
     for (const auto& route : routes_) {
         std::map<std::string, std::string> params;

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,7 +26,8 @@ struct Route {
     std::vector<std::string> segments;  // the pattern split at '/', computed once
 };
 
-// Method + path routing with "{name}" segments and a trailing "{name...}" catch-all.
+// Method + path routing with "{name}" segments and a trailing "{name...}" catch-all. A literal
+// route wins over a parameter route that also matches; otherwise the first registered wins.
 // Built before the server starts, then read-only: matching is thread-safe.
 class Router {
 public:
@@ -44,7 +47,14 @@ private:
     static bool match_segments(const std::vector<std::string>& want, const std::vector<std::string_view>& have,
                                std::map<std::string, std::string>& params);
 
+    struct StringHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+
     std::vector<Route> routes_;
+    // Literal patterns → indices into routes_: most requests are found with one hash lookup.
+    std::unordered_map<std::string, std::vector<std::size_t>, StringHash, std::equal_to<>> literal_;
 };
 
 }  // namespace vg::net

@@ -172,3 +172,20 @@ TEST(PropagateContextTest, OutgoingCallKeepsTheTraceWithANewSpanAndTheRequestId)
 
 }  // namespace
 }  // namespace vg::net
+
+namespace vg::net {
+namespace {
+
+TEST(TraceContextOfRequestTest, StartsATraceOnceWhenTheClientSentNone) {
+    Request request;
+    EXPECT_TRUE(request.trace.trace_id.empty());
+    std::string first = request.trace_id();
+    EXPECT_EQ(first.size(), 32u);
+    EXPECT_EQ(request.trace_id(), first) << "the same trace for the whole request";
+    Headers outgoing;
+    propagate_context(request, outgoing);
+    EXPECT_EQ(obs::TraceContext::parse(outgoing.get_or("traceparent", ""))->trace_id, first);
+}
+
+}  // namespace
+}  // namespace vg::net

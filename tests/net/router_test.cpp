@@ -130,14 +130,25 @@ TEST_F(RouterTest, MethodsAreCaseSensitive) {
     EXPECT_THAT(match.allowed_methods, ElementsAre("GET"));
 }
 
-TEST_F(RouterTest, FirstRegisteredRouteWins) {
-    // Documented behaviour: no specificity ranking; a literal registered after a param route is shadowed.
+TEST_F(RouterTest, LiteralRouteBeatsAParamRouteRegisteredBeforeIt) {
     add("GET", "/v1/models/{id}");
     add("GET", "/v1/models/default");
-    auto match = router_.match("GET", "/v1/models/default");
+    auto literal = router_.match("GET", "/v1/models/default");
+    ASSERT_NE(literal.route, nullptr);
+    EXPECT_EQ(literal.route->pattern, "/v1/models/default");
+    EXPECT_TRUE(literal.params.empty());
+    auto param = router_.match("GET", "/v1/models/other");
+    ASSERT_NE(param.route, nullptr);
+    EXPECT_EQ(param.route->pattern, "/v1/models/{id}");
+    EXPECT_EQ(param.params.at("id"), "other");
+}
+
+TEST_F(RouterTest, AmongParamRoutesTheFirstRegisteredWins) {
+    add("GET", "/a/{x}");
+    add("GET", "/a/{y}");
+    auto match = router_.match("GET", "/a/1");
     ASSERT_NE(match.route, nullptr);
-    EXPECT_EQ(match.route->pattern, "/v1/models/{id}");
-    EXPECT_EQ(match.params.at("id"), "default");
+    EXPECT_EQ(match.route->pattern, "/a/{x}");
 }
 
 TEST_F(RouterTest, TrailingSlashIsSignificant) {

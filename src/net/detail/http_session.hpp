@@ -323,7 +323,9 @@ private:
         auto id = request_.headers.get("X-Request-Id");
         request_.request_id = id && acceptable_request_id(*id) ? std::string(*id) : obs::random_hex(16);
         auto trace = obs::TraceContext::parse(request_.headers.get_or("traceparent", ""));
-        request_.trace = trace ? *trace : obs::TraceContext::generate();
+        // Without an incoming traceparent the trace id is made only when something needs it (access
+        // log, an outgoing call): most requests never do.
+        if (trace) request_.trace = *trace;
         keep_alive_ = message.keep_alive() && !context_.draining.load();
         bool has_body = header_parser_->chunked() || header_parser_->content_length().value_or(0) > 0;
 
@@ -535,7 +537,7 @@ private:
                                                     {"path", request_.path},
                                                     {"status", status_},
                                                     {"ms", seconds * 1000},
-                                                    {"trace_id", request_.trace.trace_id},
+                                                    {"trace_id", request_.trace_id()},
                                                     {"remote", remote_}});
         }
         if (in_flight_) {
