@@ -19,7 +19,8 @@ struct BackoffConfig {
 // initial <= max, multiplier finite and >= 1, jitter in [0, 1].
 void validate_backoff_config(const BackoffConfig& config);
 
-// The delay, rounded to whole milliseconds but never outside the jitter bounds. Throws
+// The delay, rounded to whole milliseconds and kept inside the jitter bounds (unless those bounds
+// hold no whole millisecond, e.g. a 1.5 ms base with no jitter). Throws
 // std::invalid_argument on a bad config or attempt < 1; huge attempts saturate at max.
 // Thread-safe as long as each thread passes its own rng.
 std::chrono::milliseconds backoff_delay(const BackoffConfig& config, int attempt, std::mt19937_64& rng);

@@ -9,7 +9,9 @@ namespace vg::cluster {
 
 namespace {
 
-bool valid_rate(double percent) { return std::isfinite(percent) && percent > 0 && percent <= 100; }
+bool valid_rate(double percent) {
+    return std::isfinite(percent) && percent > 0 && percent <= 100;
+}
 
 double percent_of(std::size_t part, std::size_t whole) {
     return 100.0 * static_cast<double>(part) / static_cast<double>(whole);
@@ -54,9 +56,7 @@ void CircuitBreaker::Window::record(bool failed, bool slow) {
 }
 
 CircuitBreaker::CircuitBreaker(CircuitBreakerConfig config, const Clock& clock)
-    : config_((validate_circuit_breaker_config(config), config)),
-      clock_(clock),
-      window_(config_.sliding_window_size) {}
+    : config_((validate_circuit_breaker_config(config), config)), clock_(clock), window_(config_.sliding_window_size) {}
 
 bool CircuitBreaker::try_acquire() {
     bool permitted = false;
@@ -77,14 +77,19 @@ bool CircuitBreaker::try_acquire() {
     return permitted;
 }
 
-void CircuitBreaker::on_success(std::chrono::nanoseconds duration) { record(false, duration); }
+void CircuitBreaker::on_success(std::chrono::nanoseconds duration) {
+    record(false, duration);
+}
 
-void CircuitBreaker::on_error(std::chrono::nanoseconds duration) { record(true, duration); }
+void CircuitBreaker::on_error(std::chrono::nanoseconds duration) {
+    record(true, duration);
+}
 
 void CircuitBreaker::release() {
     std::lock_guard lock(mutex_);
     // Only half-open permits are scarce; never hand out more than the configured number.
-    if (state_ == BreakerState::kHalfOpen && half_open_permits_left_ + window_.size() < config_.permitted_calls_in_half_open)
+    if (state_ == BreakerState::kHalfOpen &&
+        half_open_permits_left_ + window_.size() < config_.permitted_calls_in_half_open)
         ++half_open_permits_left_;
 }
 

@@ -51,18 +51,19 @@ const char* to_string(BreakerState state);
 //
 // Thread-safe: every member may be called concurrently. State-change listeners run outside the
 // internal lock, in transition order, on whichever thread is delivering (possibly not the one that
-// caused the transition); they may call back into the breaker.
+// caused the transition); they may call back into the breaker. A listener that throws stops
+// delivery of that transition; the exception reaches the caller of the method that delivered it.
 class CircuitBreaker {
 public:
     using Listener = std::function<void(BreakerState from, BreakerState to)>;
 
     struct Snapshot {
         BreakerState state = BreakerState::kClosed;
-        std::optional<double> failure_rate;    // percent; empty until enough calls are buffered
-        std::optional<double> slow_call_rate;  // percent; empty until enough calls are buffered
-        std::size_t buffered_calls = 0;        // outcomes in the current window
-        std::size_t failed_calls = 0;          // of buffered_calls
-        std::size_t slow_calls = 0;            // of buffered_calls (failed or not)
+        std::optional<double> failure_rate;     // percent; empty until enough calls are buffered
+        std::optional<double> slow_call_rate;   // percent; empty until enough calls are buffered
+        std::size_t buffered_calls = 0;         // outcomes in the current window
+        std::size_t failed_calls = 0;           // of buffered_calls
+        std::size_t slow_calls = 0;             // of buffered_calls (failed or not)
         std::uint64_t not_permitted_calls = 0;  // cumulative since construction, for a counter metric
     };
 

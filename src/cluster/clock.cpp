@@ -4,7 +4,9 @@ namespace vg::cluster {
 
 Clock::~Clock() = default;
 
-std::chrono::steady_clock::time_point SteadyClock::now() const { return std::chrono::steady_clock::now(); }
+std::chrono::steady_clock::time_point SteadyClock::now() const {
+    return std::chrono::steady_clock::now();
+}
 
 FakeClock::FakeClock() : FakeClock(std::chrono::steady_clock::time_point{} + std::chrono::hours(24)) {}
 

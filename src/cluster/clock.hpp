@@ -28,7 +28,7 @@ public:
 
     std::chrono::steady_clock::time_point now() const override;
     void set(std::chrono::steady_clock::time_point t);
-    // Negative durations are allowed; a steady clock never goes back, so tests doing that are on their own.
+    // Negative durations are accepted, though no real steady clock goes backwards.
     void advance(std::chrono::steady_clock::duration d);
 
 private:

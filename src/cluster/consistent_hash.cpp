@@ -10,7 +10,9 @@ namespace vg::cluster {
 
 namespace {
 
-std::uint64_t hash_key(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
+std::uint64_t hash_key(std::string_view key) {
+    return XXH3_64bits(key.data(), key.size());
+}
 
 // Seeding by the replica number gives each virtual node of an instance an independent position.
 std::uint64_t hash_virtual_node(const std::string& id, std::uint64_t replica) {
@@ -61,8 +63,7 @@ bool ConsistentHashBalancer::matches(const Ring& ring, const InstanceSet& candid
     return true;
 }
 
-std::shared_ptr<const ConsistentHashBalancer::Ring> ConsistentHashBalancer::build_ring(
-    const InstanceSet& candidates) {
+std::shared_ptr<const ConsistentHashBalancer::Ring> ConsistentHashBalancer::build_ring(const InstanceSet& candidates) {
     auto ring = std::make_shared<Ring>();
     ring->signature.reserve(candidates.size());
     for (std::size_t i = 0; i < candidates.size(); ++i) {

@@ -35,7 +35,7 @@ public:
 
 private:
     struct Ring {
-        std::vector<std::pair<std::string, int>> signature;  // (id, weight) of the set it was built from
+        std::vector<std::pair<std::string, int>> signature;           // (id, weight) of the set it was built from
         std::vector<std::pair<std::uint64_t, std::uint32_t>> points;  // (hash, index into the set), sorted
     };
 

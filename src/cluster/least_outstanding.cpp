@@ -17,8 +17,8 @@ double effective_weight(const Instance& instance, SlowStartConfig slow_start,
     if (slow_start.window.count() <= 0) return weight;
     const auto healthy_for = now - instance.healthy_since.load(std::memory_order_relaxed);
     if (healthy_for >= slow_start.window) return weight;
-    const double progress = std::max(0.0, std::chrono::duration<double>(healthy_for) /
-                                              std::chrono::duration<double>(slow_start.window));
+    const double progress =
+        std::max(0.0, std::chrono::duration<double>(healthy_for) / std::chrono::duration<double>(slow_start.window));
     return weight * (kSlowStartFloor + (1.0 - kSlowStartFloor) * progress);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "cluster/consistent_hash.hpp"
 #include "cluster/least_outstanding.hpp"
@@ -12,8 +13,7 @@ namespace vg::cluster {
 
 LoadBalancer::~LoadBalancer() = default;
 
-std::unique_ptr<LoadBalancer> make_load_balancer(std::string_view policy, SlowStartConfig slow_start,
-                                                 TimeSource now) {
+std::unique_ptr<LoadBalancer> make_load_balancer(std::string_view policy, SlowStartConfig slow_start, TimeSource now) {
     if (policy == "round_robin") return std::make_unique<RoundRobinBalancer>();
     if (policy == "least_outstanding") return std::make_unique<LeastOutstandingBalancer>(slow_start, std::move(now));
     if (policy == "consistent_hash") return std::make_unique<ConsistentHashBalancer>(slow_start, std::move(now));

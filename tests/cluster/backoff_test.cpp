@@ -1,12 +1,12 @@
 #include "cluster/backoff.hpp"
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <limits>
 #include <random>
 #include <set>
 #include <stdexcept>
-
-#include <gtest/gtest.h>
 
 namespace vg::cluster {
 namespace {

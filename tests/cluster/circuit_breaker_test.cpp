@@ -1,5 +1,8 @@
 #include "cluster/circuit_breaker.hpp"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <barrier>
 #include <chrono>
@@ -8,9 +11,6 @@
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "cluster/clock.hpp"
 
@@ -25,7 +25,9 @@ using ::testing::Pair;
 constexpr std::chrono::nanoseconds kFast = 10ms;
 
 // The original system's Resilience4j settings: 50 %, 1 s open, window of 2.
-CircuitBreakerConfig seed_config() { return CircuitBreakerConfig{}; }
+CircuitBreakerConfig seed_config() {
+    return CircuitBreakerConfig{};
+}
 
 class CircuitBreakerTest : public ::testing::Test {
 protected:
@@ -332,13 +334,10 @@ TEST_F(CircuitBreakerTest, RejectsBadConfig) {
         return c;
     };
     EXPECT_THROW(CircuitBreaker(with([](auto& c) { c.failure_rate_threshold = 0; }), clock_), std::invalid_argument);
-    EXPECT_THROW(CircuitBreaker(with([](auto& c) { c.failure_rate_threshold = 101; }), clock_),
-                 std::invalid_argument);
-    EXPECT_THROW(CircuitBreaker(with([](auto& c) { c.slow_call_rate_threshold = -1; }), clock_),
-                 std::invalid_argument);
+    EXPECT_THROW(CircuitBreaker(with([](auto& c) { c.failure_rate_threshold = 101; }), clock_), std::invalid_argument);
+    EXPECT_THROW(CircuitBreaker(with([](auto& c) { c.slow_call_rate_threshold = -1; }), clock_), std::invalid_argument);
     EXPECT_THROW(CircuitBreaker(with([](auto& c) { c.sliding_window_size = 0; }), clock_), std::invalid_argument);
-    EXPECT_THROW(CircuitBreaker(with([](auto& c) { c.minimum_number_of_calls = 0; }), clock_),
-                 std::invalid_argument);
+    EXPECT_THROW(CircuitBreaker(with([](auto& c) { c.minimum_number_of_calls = 0; }), clock_), std::invalid_argument);
     EXPECT_THROW(CircuitBreaker(with([](auto& c) { c.permitted_calls_in_half_open = 0; }), clock_),
                  std::invalid_argument);
     EXPECT_THROW(CircuitBreaker(with([](auto& c) { c.wait_duration_in_open_state = -1ms; }), clock_),

@@ -1,10 +1,10 @@
 #include "cluster/clock.hpp"
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace vg::cluster {
 namespace {

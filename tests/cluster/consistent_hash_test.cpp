@@ -1,11 +1,11 @@
 #include "cluster/consistent_hash.hpp"
 
+#include <gtest/gtest.h>
+
 #include <map>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "cluster/clock.hpp"
 #include "instance_fakes.hpp"
@@ -18,7 +18,9 @@ using testing::make_instance;
 
 constexpr int kKeys = 1000;
 
-std::string key_of(int i) { return "image-" + std::to_string(i); }
+std::string key_of(int i) {
+    return "image-" + std::to_string(i);
+}
 
 InstanceSet four_instances() {
     return {make_instance("10.0.0.1:80"), make_instance("10.0.0.2:80"), make_instance("10.0.0.3:80"),
@@ -28,7 +30,8 @@ InstanceSet four_instances() {
 class ConsistentHashTest : public ::testing::Test {
 protected:
     ConsistentHashBalancer make() {
-        return ConsistentHashBalancer(SlowStartConfig{}, [this] { return clock_.now(); }, 7);
+        return ConsistentHashBalancer(
+            SlowStartConfig{}, [this] { return clock_.now(); }, 7);
     }
 
     // Which instance id each of kKeys keys goes to.

@@ -1,11 +1,11 @@
 #include "cluster/least_outstanding.hpp"
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <map>
 #include <set>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "cluster/clock.hpp"
 #include "instance_fakes.hpp"
@@ -23,7 +23,8 @@ constexpr std::uint64_t kSeed = 42;
 class LeastOutstandingTest : public ::testing::Test {
 protected:
     LeastOutstandingBalancer make(SlowStartConfig slow_start = {}) {
-        return LeastOutstandingBalancer(slow_start, [this] { return clock_.now(); }, kSeed);
+        return LeastOutstandingBalancer(
+            slow_start, [this] { return clock_.now(); }, kSeed);
     }
 
     FakeClock clock_;

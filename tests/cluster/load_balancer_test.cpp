@@ -1,10 +1,10 @@
 #include "cluster/load_balancer.hpp"
 
-#include <stdexcept>
-#include <string>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
 
 #include "cluster/consistent_hash.hpp"
 #include "cluster/least_outstanding.hpp"

@@ -1,5 +1,7 @@
 #include "cluster/retry_budget.hpp"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <barrier>
 #include <chrono>
@@ -7,8 +9,6 @@
 #include <stdexcept>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "cluster/clock.hpp"
 
@@ -63,6 +63,12 @@ TEST_F(RetryBudgetTest, AllowanceRoundsDown) {
     EXPECT_FALSE(budget.try_spend());
     budget.on_request();  // exactly 1
     EXPECT_TRUE(budget.try_spend());
+}
+
+TEST_F(RetryBudgetTest, BinaryRoundingDoesNotCostARetry) {
+    RetryBudget budget(0.29, 0, clock_);  // 0.29 * 100 is 28.999999999999996 in a double
+    start_requests(budget, 100);
+    EXPECT_EQ(spend_all(budget, 50), 29);
 }
 
 TEST_F(RetryBudgetTest, FloorAllowsABurstThenRefillsPerSecond) {

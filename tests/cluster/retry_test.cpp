@@ -1,8 +1,8 @@
 #include "cluster/retry.hpp"
 
-#include <stdexcept>
-
 #include <gtest/gtest.h>
+
+#include <stdexcept>
 
 namespace vg::cluster {
 namespace {
@@ -64,7 +64,9 @@ TEST(ShouldRetryTest, NonRetryableFailureStopsEarly) {
     EXPECT_FALSE(should_retry({FailureKind::kClientError4xx, true}, RetryConfig{}, 1));
 }
 
-TEST(RetryConfigTest, DefaultsAreValid) { EXPECT_NO_THROW(validate_retry_config(RetryConfig{})); }
+TEST(RetryConfigTest, DefaultsAreValid) {
+    EXPECT_NO_THROW(validate_retry_config(RetryConfig{}));
+}
 
 TEST(RetryConfigTest, RejectsBadValues) {
     RetryConfig c;

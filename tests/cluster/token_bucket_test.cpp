@@ -1,13 +1,13 @@
 #include "cluster/token_bucket.hpp"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <chrono>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "cluster/clock.hpp"
 
@@ -19,7 +19,8 @@ using namespace std::chrono_literals;
 class TokenBucketTest : public ::testing::Test {
 protected:
     TokenBucketLimiter make(RateLimit limit, std::size_t max_keys = 100000) {
-        return TokenBucketLimiter(limit, [this] { return clock_.now(); }, max_keys);
+        return TokenBucketLimiter(
+            limit, [this] { return clock_.now(); }, max_keys);
     }
 
     FakeClock clock_;
@@ -126,6 +127,17 @@ TEST_F(TokenBucketTest, EvictsTheLeastRecentlyUsedKey) {
     EXPECT_EQ(limiter.size(), 1u);
     EXPECT_FALSE(limiter.try_acquire("new").allowed);  // "new" was kept, still empty
     EXPECT_TRUE(limiter.try_acquire("old").allowed);   // "old" was forgotten: a fresh bucket
+}
+
+TEST_F(TokenBucketTest, AKeyInUseIsNeverEvicted) {
+    // Room for at least two keys per shard; "hot" is touched before every new key arrives, so only
+    // an oldest-touched policy keeps it (evicting by insertion age would drop it and refill it).
+    auto limiter = make({.rate_per_second = 0.001, .burst = 1}, 32);
+    ASSERT_TRUE(limiter.try_acquire("hot").allowed);
+    for (int i = 0; i < 1000; ++i) {
+        ASSERT_FALSE(limiter.try_acquire("hot").allowed) << "evicted before new key " << i;
+        limiter.try_acquire("cold-" + std::to_string(i));
+    }
 }
 
 TEST_F(TokenBucketTest, RejectsBadConfigAndCost) {
