@@ -85,9 +85,8 @@ long long integer_field(const json& value, const char* name, long long low, long
     return v;
 }
 
-engine::ChatMessage user_message_with_image(const std::string& question) {
-    return engine::ChatMessage{"user", std::string(engine::kImageMarker) + "\n" + question};
-}
+// The /api/model/infer shape, whatever the encoding: the question after the image, then sampling.
+void finish_infer_request(const json& fields, ModelRequest& request, const RequestLimits& limits);
 
 }  // namespace
 
@@ -124,6 +123,17 @@ void read_sampling(const json& object, engine::SamplingParams& sampling, const R
     }
 }
 
+namespace {
+
+void finish_infer_request(const json& fields, ModelRequest& request, const RequestLimits& limits) {
+    std::string question = text_field(fields, "question", true, limits.max_question_bytes);
+    if (question.empty()) throw ClientError("missing_field", "question must not be empty");
+    request.messages.push_back(engine::ChatMessage{"user", std::string(engine::kImageMarker) + "\n" + question});
+    read_sampling(fields, request.sampling, limits);
+}
+
+}  // namespace
+
 ModelRequest parse_infer_json(const std::string& body, const RequestLimits& limits) {
     json object = parse_body(body);
     reject_unknown(object, {"image", "image_url", "question", "max_tokens", "temperature", "top_p", "top_k", "seed", "stop", "json_schema"},
@@ -143,10 +153,7 @@ ModelRequest parse_infer_json(const std::string& body, const RequestLimits& limi
         }
         request.encoded_images.push_back(image::decode_data_uri(url).data);
     }
-    std::string question = text_field(object, "question", true, limits.max_question_bytes);
-    if (question.empty()) throw ClientError("missing_field", "question must not be empty");
-    request.messages.push_back(user_message_with_image(question));
-    read_sampling(object, request.sampling, limits);
+    finish_infer_request(object, request, limits);
     return request;
 }
 
@@ -181,10 +188,7 @@ ModelRequest parse_infer_multipart(const net::Request& http, const RequestLimits
         }
     }
     if (request.encoded_images.empty()) throw ClientError("missing_field", "image: add the image file as a form part named 'image'");
-    std::string question = text_field(fields, "question", true, limits.max_question_bytes);
-    if (question.empty()) throw ClientError("missing_field", "question must not be empty");
-    request.messages.push_back(user_message_with_image(question));
-    read_sampling(fields, request.sampling, limits);
+    finish_infer_request(fields, request, limits);
     return request;
 }
 
