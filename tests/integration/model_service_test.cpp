@@ -29,7 +29,7 @@ protected:
         process_ = new ChildProcess(VG_BINARY, {"model", "--model", kModels + "/tiny-qwen3vl-Q8_0.gguf", "--mmproj",
                                                 kModels + "/mmproj-tiny-qwen3vl-F16.gguf", "--set", "model.server.port=0", "--set",
                                                 "model.server.host=127.0.0.1", "--set", "model.llama.slots=4", "--set",
-                                                "model.llama.context_per_slot=2048", "--set", "model.llama.threads=2", "--set",
+                                                "model.llama.context_per_slot=2048", "--set", "model.llama.threads=1", "--set",
                                                 "model.llama.max_queue=4", "--set", "log.level=warn"});
         port_ = process_->wait_for_port();
         auto loaded = process_->wait_for_line("visiongrid model", 120s);

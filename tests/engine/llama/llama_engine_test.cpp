@@ -84,7 +84,7 @@ LlamaEngineConfig tiny_config(std::size_t slots, std::size_t max_queue) {
     config.slots = slots;
     config.max_queue = max_queue;
     config.context_per_slot = 2048;
-    config.threads = 2;
+    config.threads = 1;  // tests run beside other tests: no spinning thread pool
     config.warmup = false;
     return config;
 }
