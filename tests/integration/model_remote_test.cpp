@@ -72,6 +72,23 @@ TEST_F(ModelRemoteTest, UpstreamOverloadBecomes503WithRetryAfter) {
     EXPECT_EQ(response->headers.get_or("Retry-After", ""), "3");
 }
 
+TEST_F(ModelRemoteTest, CallersTimeoutHeaderBoundsTheRequest) {
+    upstream_.push(OpenAiReply::stall());
+    auto started = std::chrono::steady_clock::now();
+    auto response = http_request(port_, "POST", "/api/model/infer",
+                                 json{{"image", image::encode_base64(png(64, 64))}, {"question", "q"}}.dump(),
+                                 "Content-Type: application/json\r\nX-VisionGrid-Timeout-Ms: 300\r\n");
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 504) << response->body;
+    EXPECT_EQ(code(*response), "upstream_timeout");
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 10s) << "the 120 s default must not apply";
+    auto bad = http_request(port_, "POST", "/api/model/infer", json{{"image", "aGk="}, {"question", "q"}}.dump(),
+                            "Content-Type: application/json\r\nX-VisionGrid-Timeout-Ms: soon\r\n");
+    ASSERT_TRUE(bad);
+    EXPECT_EQ(bad->status, 400);
+    EXPECT_EQ(code(*bad), "invalid_header");
+}
+
 struct BadInput {
     std::string name;
     json body;

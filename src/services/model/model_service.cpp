@@ -1,6 +1,7 @@
 #include "services/model/model_service.hpp"
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -29,6 +30,8 @@ using nlohmann::json;
 double ms_since(Clock::time_point start) { return std::chrono::duration<double, std::milli>(Clock::now() - start).count(); }
 
 enum class Shape { kInfer, kChat };
+
+constexpr const char* kTimeoutHeader = "X-VisionGrid-Timeout-Ms";
 
 }  // namespace
 
@@ -133,22 +136,39 @@ private:
                         load_error_.empty() ? "the model is still loading; retry shortly" : "the model failed to load: " + load_error_, 503);
         }
         auto received = Clock::now();
+        request_deadline(http, received);  // validate the header before any work
         // Parse on the I/O thread (cheap and bounded by the body limit); decode on the pool.
         ModelRequest request = shape == Shape::kChat ? parse_chat_completion(http.body, config_.limits)
                                : http.content_type() == "multipart/form-data" ? parse_infer_multipart(http, config_.limits)
                                                                               : parse_infer_json(http.body, config_.limits);
         if (request.encoded_images.empty() && shape == Shape::kInfer) throw ClientError("missing_field", "an image is required");
         std::string request_id = http.request_id;
-        auto job = [this, request = std::move(request), exchange, request_id, shape, received]() mutable {
-            run(std::move(request), exchange, request_id, shape, received);
+        auto deadline = request_deadline(http, received);
+        auto job = [this, request = std::move(request), exchange, request_id, shape, received, deadline]() mutable {
+            run(std::move(request), exchange, request_id, shape, received, deadline);
         };
         if (!decode_pool_.post(std::move(job))) {
             throw Error("overloaded", "too many images are waiting to be decoded; retry shortly", 503);
         }
     }
 
+    // The caller's remaining budget (X-VisionGrid-Timeout-Ms, set by the gateway and clients that
+    // give up) caps our own request_timeout, so no slot works for an answer nobody waits for.
+    Clock::time_point request_deadline(const net::Request& http, Clock::time_point received) const {
+        auto own = received + config_.request_timeout;
+        auto header = http.headers.get(kTimeoutHeader);
+        if (!header) return own;
+        long long ms = -1;
+        auto [end, ec] = std::from_chars(header->data(), header->data() + header->size(), ms);
+        if (ec != std::errc{} || end != header->data() + header->size() || ms <= 0) {
+            throw ClientError("invalid_header", std::string(kTimeoutHeader) + " must be a positive number of milliseconds");
+        }
+        return std::min(own, received + std::chrono::milliseconds(ms));
+    }
+
     // On a decode-pool thread: images → pixels → engine. Answers through the exchange.
-    void run(ModelRequest request, std::shared_ptr<net::Exchange> exchange, const std::string& request_id, Shape shape, Clock::time_point received) {
+    void run(ModelRequest request, std::shared_ptr<net::Exchange> exchange, const std::string& request_id, Shape shape, Clock::time_point received,
+             Clock::time_point deadline) {
         if (exchange->cancelled()) return;
         engine::InferenceRequest inference;
         auto decode_start = Clock::now();
@@ -160,7 +180,7 @@ private:
         double image_decode_ms = ms_since(decode_start);
         inference.messages = std::move(request.messages);
         inference.sampling = std::move(request.sampling);
-        inference.deadline = received + config_.request_timeout;
+        inference.deadline = deadline;
         inference.request_id = request_id;
 
         CompletionIdentity who{"chatcmpl-" + request_id,
