@@ -76,6 +76,14 @@ public:
 
     bool answered() const { return answered_.load(); }
 
+    // The answer is out: drop the cancel callback. It usually holds the work's handle, which in
+    // turn holds callbacks that hold this exchange — a cycle that would otherwise never be freed.
+    void complete() {
+        std::function<void()> dropped;
+        std::lock_guard lock(mutex_);
+        dropped.swap(on_cancel_);
+    }
+
     // Called by the session when the client goes away before the answer is complete.
     void cancel() {
         std::function<void()> callback;
@@ -544,6 +552,7 @@ private:
             context_.metrics.requests_in_flight.Decrement();
             in_flight_ = false;
         }
+        if (exchange_) exchange_->complete();
         exchange_.reset();
         ++requests_served_;
         if (!keep_alive_) return linger_close();
