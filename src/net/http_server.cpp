@@ -5,7 +5,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 
-#include <condition_variable>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -102,11 +101,10 @@ public:
 
 private:
     void wait_for_sessions(std::chrono::steady_clock::time_point deadline) {
-        std::unique_lock lock(drain_mutex_);
-        // Sessions end on I/O threads; poll the count with a short timed wait (no event to hook
-        // without coupling every session destructor to this condition variable).
+        // Sessions end on I/O threads; poll the count (no event to hook without coupling every
+        // session destructor to the controlling thread).
         while (context_.session_count() > 0 && std::chrono::steady_clock::now() < deadline) {
-            drain_cv_.wait_for(lock, std::chrono::milliseconds(10));
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
     }
 
@@ -176,8 +174,6 @@ private:
     std::vector<std::thread> threads_;
     unsigned short port_ = 0;
     bool stopped_ = false;
-    std::mutex drain_mutex_;
-    std::condition_variable drain_cv_;
 };
 
 HttpServer::HttpServer(std::string name, ServerConfig config, Router router, HttpServerDeps deps)

@@ -27,14 +27,15 @@ DiagConfig parse_diag_config(ConfigNode node) {
 
 namespace {
 
-std::chrono::milliseconds parse_ms(const net::Request& request, const char* name, std::chrono::milliseconds max) {
+// A query parameter as an integer in [0, max]; absent means 0.
+long long query_integer(const net::Request& request, const char* name, long long max) {
     auto text = request.query_param(name).value_or("0");
     long long value = -1;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || ptr != text.data() + text.size() || value < 0 || value > max.count()) {
-        throw ClientError("invalid_parameter", std::string(name) + " must be an integer from 0 to " + std::to_string(max.count()));
+    if (ec != std::errc{} || ptr != text.data() + text.size() || value < 0 || value > max) {
+        throw ClientError("invalid_parameter", std::string(name) + " must be an integer from 0 to " + std::to_string(max));
     }
-    return std::chrono::milliseconds(value);
+    return value;
 }
 
 }  // namespace
@@ -55,7 +56,7 @@ public:
                    net::RouteOptions{.body_limit = std::nullopt, .content_types = {"application/json", "text/plain", "application/octet-stream"}});
         // Answers after `ms` without holding an I/O thread: what a slow upstream looks like.
         router.add("GET", "/api/delay", [this](net::Request& request, std::shared_ptr<net::Exchange> exchange) {
-            auto delay = parse_ms(request, "ms", config_.max_delay);
+            std::chrono::milliseconds delay(query_integer(request, "ms", config_.max_delay.count()));
             auto timer = std::make_shared<boost::asio::steady_timer>(io_, delay);
             exchange->on_cancel([timer] { boost::asio::post(timer->get_executor(), [timer] { timer->cancel(); }); });
             timer->async_wait([timer, exchange, delay](boost::system::error_code ec) {
@@ -65,8 +66,8 @@ public:
         });
         // Server-Sent Events: `n` events `interval` ms apart.
         router.add("GET", "/api/stream", [this](net::Request& request, std::shared_ptr<net::Exchange> exchange) {
-            auto count = parse_ms(request, "n", std::chrono::milliseconds(10'000)).count();
-            auto interval = parse_ms(request, "interval", config_.max_delay);
+            auto count = query_integer(request, "n", 10'000);
+            std::chrono::milliseconds interval(query_integer(request, "interval", config_.max_delay.count()));
             net::Headers headers;
             headers.set("Content-Type", "text/event-stream");
             headers.set("Cache-Control", "no-cache");
