@@ -9,6 +9,7 @@ AppConfig parse_app_config(const YAML::Node& source) {
     config.log = parse_log_config(root.child("log"));
     config.diag = services::parse_diag_config(root.child("diag"));
     config.model = services::parse_model_config(root.child("model"));
+    config.gateway = services::gateway::parse_gateway_config(root.child("gateway"));
     root.finish();
     return config;
 }

@@ -5,6 +5,7 @@
 #include "core/config.hpp"
 #include "core/logging.hpp"
 #include "services/diag/diag_service.hpp"
+#include "services/gateway/gateway_config.hpp"
 #include "services/model/model_config.hpp"
 
 namespace vg::app {
@@ -15,6 +16,7 @@ struct AppConfig {
     LogConfig log;
     services::DiagConfig diag;
     services::ModelServiceConfig model;
+    services::gateway::GatewayConfig gateway;
     YAML::Node effective;  // every value in force, defaults included (for `config print`)
 };
 

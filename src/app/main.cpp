@@ -1,5 +1,6 @@
 // visiongrid: one binary, one subcommand per role or tool.
 #include <csignal>
+#include <functional>
 #include <iostream>
 #include <thread>
 #include <nlohmann/json.hpp>
@@ -8,6 +9,8 @@
 #include "app/app_config.hpp"
 #include "app/command_line.hpp"
 #include "obs/health.hpp"
+#include "services/gateway/api_keys.hpp"
+#include "services/gateway/gateway_service.hpp"
 #include "services/model/model_service.hpp"
 
 namespace {
@@ -17,12 +20,15 @@ constexpr const char* kUsage = R"(visiongrid - distributed vision-processing pla
 Usage: visiongrid <command> [options]
 
 Roles (each a long-running service):
+  gateway         the single entry point: routes, API keys / JWT, rate limits, load balancing,
+                  health checks, circuit breakers, retries (SIGHUP reloads the config file)
   model           the model behind HTTP: /api/model/infer, /v1/chat/completions, /v1/models
                   (llama.cpp in-process, or an OpenAI-compatible upstream with model.engine=remote)
   diag            HTTP plumbing only: /health, /ready, /metrics, ping, echo, delay, SSE stream
                   (checks a deployment's network path; used by benchmarks and tests)
 
 Tools:
+  gateway hash-key [KEY]  print a stored hash for KEY (a new random key when none is given)
   config print    show the effective configuration (defaults filled in, secrets masked)
   version         print the version
 
@@ -36,19 +42,25 @@ Options:
 Precedence, lowest first: config file, VISIONGRID_SECTION__KEY environment variables, --set.
 )";
 
-// Blocks SIGINT/SIGTERM in every thread (call before starting any), so sigwait() receives them.
+// Blocks SIGINT/SIGTERM/SIGHUP in every thread (call before starting any), so sigwait() receives them.
 sigset_t block_termination_signals() {
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     return signals;
 }
 
+// Re-reads the configuration for a SIGHUP; empty for roles that do not reload.
+template <class Service>
+using Reloader = std::function<void(Service& service, const vg::Logger& log)>;
+
 // Runs one role until SIGINT/SIGTERM, then drains it. `Service` has start(), stop(), port().
 template <class Service, class Config>
-int run_role(const char* role, const Config& role_config, const vg::LogConfig& log_config) {
+int run_role(const char* role, const Config& role_config, const vg::LogConfig& log_config,
+             Reloader<Service> reload = {}) {
     sigset_t signals = block_termination_signals();
     vg::LogSystem logs(log_config, role);
     prometheus::Registry registry;
@@ -66,9 +78,16 @@ int run_role(const char* role, const Config& role_config, const vg::LogConfig& l
         });
     }
     int received = 0;
-    sigwait(&signals, &received);
+    const vg::Logger log = logs.get("main");
+    while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
+        if (!reload) {
+            log.warn("", "SIGHUP ignored: this role does not reload its configuration");
+            continue;
+        }
+        reload(service, log);
+    }
     if (announcer.joinable()) announcer.join();
-    logs.get("main").info("", "signal received; draining", nlohmann::json{{"signal", received}});
+    log.info("", "signal received; draining", nlohmann::json{{"signal", received}});
     service.stop();
     return 0;
 }
@@ -92,8 +111,8 @@ int main(int argc, char** argv) {
         return line.words.empty() && !line.help ? 2 : 0;
     }
     vg::app::AppConfig config;
+    const vg::ConfigSources sources{line.config_file, "", vg::current_environment(), line.set_overrides};
     try {
-        vg::ConfigSources sources{line.config_file, "", vg::current_environment(), line.set_overrides};
         config = vg::app::load_app_config(sources);
     } catch (const vg::ConfigError& e) {
         std::cerr << "visiongrid: configuration error: " << e.what() << "\n";
@@ -106,6 +125,26 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (command == "diag") return run_role<vg::services::DiagService>("diag", config.diag, config.log);
+        if (command == "gateway" && line.words.size() == 2 && line.words[1] == "hash-key") {
+            const std::string key = vg::services::gateway::generate_api_key();
+            std::cout << "key:  " << key << "\nhash: " << vg::services::gateway::hash_api_key(key) << "\n";
+            return 0;
+        }
+        if (command == "gateway" && line.words.size() == 3 && line.words[1] == "hash-key") {
+            std::cout << vg::services::gateway::hash_api_key(line.words[2]) << "\n";
+            return 0;
+        }
+        if (command == "gateway") {
+            using vg::services::gateway::GatewayService;
+            Reloader<GatewayService> reload = [sources](GatewayService& service, const vg::Logger& log) {
+                try {
+                    service.reload(vg::app::load_app_config(sources).gateway);
+                } catch (const std::exception& e) {
+                    log.error("", "reload failed; keeping the running configuration", nlohmann::json{{"error", e.what()}});
+                }
+            };
+            return run_role<GatewayService>("gateway", config.gateway, config.log, reload);
+        }
         if (command == "model") return run_role<vg::services::ModelService>("model", config.model, config.log);
     } catch (const std::exception& e) {
         std::cerr << "visiongrid " << command << ": " << e.what() << "\n";

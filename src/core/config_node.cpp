@@ -198,6 +198,28 @@ ConfigNode ConfigNode::child(std::string_view key) {
     return ConfigNode(node ? node : YAML::Node(YAML::NodeType::Map), effective_[std::string(key)], key_path(key));
 }
 
+std::vector<ConfigNode> ConfigNode::items(std::string_view key) {
+    YAML::Node node = lookup(key);
+    std::vector<ConfigNode> out;
+    if (!node) return out;
+    if (!node.IsSequence()) fail(key, "must be a list");
+    YAML::Node list(YAML::NodeType::Sequence);
+    for (std::size_t i = 0; i < node.size(); ++i) {
+        const std::string where = std::string(key) + "[" + std::to_string(i) + "]";
+        if (!node[i].IsMap()) fail(where, "must be a mapping of keys to values");
+        list.push_back(YAML::Node(YAML::NodeType::Map));
+        out.emplace_back(node[i], list[i], key_path(where));
+    }
+    effective_[std::string(key)] = list;
+    return out;
+}
+
+YAML::Node ConfigNode::raw(std::string_view key) {
+    YAML::Node node = lookup(key);
+    if (node) effective_[std::string(key)] = YAML::Clone(node);
+    return node;
+}
+
 std::vector<std::string> ConfigNode::keys() const {
     std::vector<std::string> out;
     if (source_ && source_.IsMap()) {

@@ -52,6 +52,11 @@ public:
 
     // A nested section (empty when absent); parse it with its own parser.
     ConfigNode child(std::string_view key);
+    // A list of sections (routes, keys), each parsed with its own parser; empty when absent.
+    std::vector<ConfigNode> items(std::string_view key);
+    // The value of `key` as written (marked known), for values with a shape of their own; copied to
+    // the effective tree as is.
+    YAML::Node raw(std::string_view key);
     // Keys of a map-valued section whose children are free-form names (e.g. routes, upstreams).
     std::vector<std::string> keys() const;
     bool has(std::string_view key) const;

@@ -33,6 +33,12 @@ struct ClientConfig {
     std::string user_agent = "visiongrid";
 };
 
+struct ClientResponse {
+    int status = 0;
+    Headers headers;
+    std::string body;
+};
+
 struct ClientRequest {
     std::string method = "GET";
     std::string url;
@@ -43,13 +49,11 @@ struct ClientRequest {
     // If set, the response body is streamed to it as it arrives (on an io thread) instead of being accumulated.
     // It may call CallHandle::cancel() to stop the stream; if it throws, the call ends with kCancelled.
     std::function<void(std::string_view chunk)> on_body_chunk;
+    // Streaming only: called once with the status and headers (empty body) before the first chunk, so a proxy can
+    // start its own response. It may cancel the call; if it throws, the call ends with kCancelled.
+    std::function<void(const ClientResponse& head)> on_response_head;
 };
 
-struct ClientResponse {
-    int status = 0;
-    Headers headers;
-    std::string body;
-};
 
 enum class ClientErrorKind {
     kNone,

@@ -367,5 +367,112 @@ TEST_F(ConfigNodeTest, EffectiveTreeHoldsGivenValuesAndDefaults) {
     EXPECT_EQ(out["labels"]["k"].as<std::string>(), "v");
 }
 
+// --- items() and raw() ---------------------------------------------------------------------------
+
+TEST_F(ConfigNodeTest, ItemsParseEachEntryWithItsOwnPath) {
+    auto node = root("routes:\n  - {prefix: /a, timeout: 2s}\n  - {prefix: /b}\n");
+    auto items = node.items("routes");
+    ASSERT_EQ(items.size(), 2u);
+    EXPECT_EQ(items[0].path(), "routes[0]");
+    EXPECT_EQ(items[1].path(), "routes[1]");
+    std::string prefix;
+    std::chrono::milliseconds timeout = 30s;
+    items[0].read("prefix", prefix);
+    items[0].read("timeout", timeout);
+    EXPECT_EQ(prefix, "/a");
+    EXPECT_EQ(timeout, 2s);
+    timeout = 30s;
+    items[1].read("prefix", prefix);
+    items[1].read("timeout", timeout);
+    EXPECT_EQ(prefix, "/b");
+    EXPECT_EQ(timeout, 30s);
+    items[0].finish();
+    items[1].finish();
+    node.finish();
+}
+
+TEST_F(ConfigNodeTest, ItemsOfANestedSectionCarryTheFullPath) {
+    auto node = section("keys:\n  - {kid: a, colour: blue}\n");
+    auto items = node.items("keys");
+    ASSERT_EQ(items.size(), 1u);
+    std::string kid;
+    items[0].read("kid", kid);
+    auto message = config_error_of([&] { items[0].finish(); });
+    EXPECT_THAT(message, HasSubstr("server.keys[0].colour: unknown key"));
+    EXPECT_THAT(message, HasSubstr("kid"));
+    EXPECT_THAT(config_error_of([&] { items[0].fail("kid", "is bad"); }), HasSubstr("server.keys[0].kid: is bad"));
+}
+
+TEST_F(ConfigNodeTest, ItemsKeepTheirKnownKeysApart) {
+    // A key read from one entry does not make it acceptable in another.
+    auto node = root("list:\n  - {a: 1}\n  - {b: 2}\n");
+    auto items = node.items("list");
+    ASSERT_EQ(items.size(), 2u);
+    int value = 0;
+    items[0].read("a", value);
+    items[1].read("a", value);
+    items[0].finish();
+    EXPECT_THAT(config_error_of([&] { items[1].finish(); }), HasSubstr("list[1].b: unknown key"));
+}
+
+TEST_F(ConfigNodeTest, ItemsAbsentOrNullAreEmptyAndKnown) {
+    auto node = root("a:\n");
+    EXPECT_TRUE(node.items("a").empty());
+    EXPECT_TRUE(node.items("b").empty());
+    node.finish();
+}
+
+TEST_F(ConfigNodeTest, ItemsRejectAMapOrScalarEntries) {
+    auto node = section("routes: {a: 1}\nkeys: [x]\n");
+    EXPECT_THAT(config_error_of([&] { node.items("routes"); }), HasSubstr("server.routes: must be a list"));
+    EXPECT_THAT(config_error_of([&] { node.items("keys"); }), HasSubstr("server.keys[0]: must be a mapping"));
+}
+
+TEST_F(ConfigNodeTest, ItemsWriteTheirValuesToTheEffectiveTree) {
+    auto node = root("routes:\n  - {prefix: /a}\n  - {prefix: /b}\n");
+    auto items = node.items("routes");
+    ASSERT_EQ(items.size(), 2u);
+    std::string prefix;
+    int weight = 1;
+    for (auto& item : items) {
+        item.read("prefix", prefix);
+        item.read("weight", weight);
+    }
+    YAML::Node out = effective_["routes"];
+    ASSERT_TRUE(out.IsSequence());
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[0]["prefix"].as<std::string>(), "/a");
+    EXPECT_EQ(out[1]["prefix"].as<std::string>(), "/b");
+    EXPECT_EQ(out[1]["weight"].as<int>(), 1);
+}
+
+TEST_F(ConfigNodeTest, RawReturnsTheValueAsWrittenAndMarksItKnown) {
+    auto node = root("instances:\n  - \"h:1\"\n  - {address: \"h:2\", weight: 3}\n");
+    YAML::Node raw = node.raw("instances");
+    ASSERT_TRUE(raw.IsSequence());
+    ASSERT_EQ(raw.size(), 2u);
+    EXPECT_EQ(raw[0].as<std::string>(), "h:1");
+    EXPECT_EQ(raw[1]["weight"].as<int>(), 3);
+    node.finish();
+    YAML::Node out = effective_["instances"];
+    ASSERT_TRUE(out.IsSequence());
+    EXPECT_EQ(out[1]["address"].as<std::string>(), "h:2");
+}
+
+TEST_F(ConfigNodeTest, RawEffectiveCopyIsIndependentOfTheSource) {
+    auto node = root("labels: {a: b}\n");
+    YAML::Node raw = node.raw("labels");
+    raw["a"] = "changed";
+    EXPECT_EQ(effective_["labels"]["a"].as<std::string>(), "b");
+}
+
+TEST_F(ConfigNodeTest, RawOfAnAbsentOrNullKeyIsUndefinedButKnown) {
+    auto node = root("empty:\n");
+    EXPECT_FALSE(node.raw("empty"));
+    EXPECT_FALSE(node.raw("absent"));
+    node.finish();
+    EXPECT_FALSE(effective_["absent"].IsDefined());
+}
+
 }  // namespace
 }  // namespace vg

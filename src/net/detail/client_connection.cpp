@@ -256,11 +256,21 @@ private:
             if (status / 100 == 1 && status != 101) return start_response();  // interim (100 Continue): skip
             // Already checked against the body limit by the parser.
             if (const auto length = parser_->content_length(); length && expects_body()) body_.reserve(*length);
+            if (!deliver_head()) return;
         }
         const std::size_t got = read_chunk_.size() - parser_->get().body().size;
         if (got > 0 && !deliver(std::string_view(read_chunk_.data(), got))) return;
         if (parser_->is_done()) return succeed();
         read_some();
+    }
+
+    // False when the call ended while delivering.
+    bool deliver_head() {
+        const auto& on_head = call_->request().on_response_head;
+        if (!streaming() || !on_head) return true;
+        ClientResponse head;
+        fill_head(head);
+        return invoke_callback([&] { on_head(head); }, "on_response_head");
     }
 
     // False when the call ended while delivering.
@@ -273,13 +283,19 @@ private:
             body_.append(chunk);
             return true;
         }
+        return invoke_callback([&] { call_->request().on_body_chunk(chunk); }, "on_body_chunk");
+    }
+
+    // Runs a caller's streaming callback; false when it threw or cancelled the call.
+    template <class F>
+    bool invoke_callback(F&& f, const char* name) {
         try {
-            call_->request().on_body_chunk(chunk);
+            f();
         } catch (const std::exception& e) {
-            fail(ClientErrorKind::kCancelled, std::string("on_body_chunk threw: ") + e.what());
+            fail(ClientErrorKind::kCancelled, std::string(name) + " threw: " + e.what());
             return false;
         } catch (...) {
-            fail(ClientErrorKind::kCancelled, "on_body_chunk threw");
+            fail(ClientErrorKind::kCancelled, std::string(name) + " threw");
             return false;
         }
         if (call_->done()) {  // it cancelled the call
