@@ -4,8 +4,10 @@
 #include <prometheus/histogram.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <utility>
 #include <vector>
@@ -62,8 +64,13 @@ public:
 
     void start() {
         pool_->retry_budget().on_request();
-        std::unique_lock lock(mutex_);
-        attempt(lock, false);
+        // Posted: on_done must never run inside send_upstream() (no instance, a bad request), where
+        // the caller may hold a lock that its on_done takes.
+        boost::asio::post(pool_->io(), [self = shared_from_this()] {
+            std::unique_lock lock(self->mutex_);
+            if (self->done_) return;  // cancelled before it began
+            self->attempt(lock, false);
+        });
     }
 
     void cancel() override {
@@ -75,6 +82,7 @@ public:
             if (current_) current_->cancel();
             return;
         }
+        if (head_delivered_) return;  // deliver_held() is handing over the answer and finishes the call
         timer_.cancel();
         finish_error(lock, "cancelled", std::exchange(retry_pending_, false));
     }
@@ -92,9 +100,10 @@ private:
     void attempt(std::unique_lock<std::mutex>& lock, bool is_retry) {
         if (cancelled_) return finish_error(lock, "cancelled", is_retry);
         const auto now = steady_clock::now();
-        if (now >= request_.deadline) return finish_error(lock, "upstream_timeout", is_retry);
+        if (now >= request_.deadline) return give_up(lock, "upstream_timeout", is_retry);
         auto member = pool_->acquire(request_.affinity_key, tried_);
-        if (!member) return finish_error(lock, last_error_.empty() ? "no_healthy_upstream" : last_error_, is_retry);
+        if (!member) return give_up(lock, last_error_.empty() ? "no_healthy_upstream" : last_error_, is_retry);
+        held_.reset();  // this attempt's outcome replaces it
         ++attempts_;
         tried_.push_back(member->instance->id);
         instance_ = member->instance->id;
@@ -189,25 +198,37 @@ private:
         if (should_retry(failure, request_.retry, attempts_) && !cancelled_) {
             if (pool.retry_budget().try_spend()) {
                 pool.metrics().retries(pool.name()).Increment();
+                // Kept until the retry is sent: if it never is, this is still the answer.
+                if (attempt.held) held_ = std::move(attempt.held_response);
                 return schedule_retry(lock);
             }
             pool.metrics().budget_exhausted(pool.name()).Increment();
         }
-        if (attempt.held) return deliver_held(lock, attempt, std::move(result));
+        if (attempt.held) return deliver_held(lock, std::move(attempt.held_response), std::move(result));
         finish_error(lock, error_code_for(failure.kind), false, std::move(result));
     }
 
+    // A retry could not be sent (no instance left, the deadline passed): a response kept back for it
+    // is still the answer; without one, the call fails with `code`.
+    void give_up(std::unique_lock<std::mutex>& lock, std::string code, bool spent_retry) {
+        if (!held_) return finish_error(lock, std::move(code), spent_retry);
+        if (spent_retry) pool_->retry_budget().on_retry_done();
+        auto held = std::move(*held_);
+        held_.reset();
+        deliver_held(lock, std::move(held), {});
+    }
+
     // No retry will replace the 502/503 that was kept back: it is the answer.
-    void deliver_held(std::unique_lock<std::mutex>& lock, Attempt& attempt, net::ClientResult result) {
+    void deliver_held(std::unique_lock<std::mutex>& lock, net::ClientResponse held, net::ClientResult result) {
         head_delivered_ = true;
         UpstreamResult out = base_result();
         out.result = std::move(result);
         out.result.error = net::ClientErrorKind::kNone;
-        out.result.response.status = attempt.held_response.status;
-        out.result.response.headers = attempt.held_response.headers;
+        out.result.response.status = held.status;
+        out.result.response.headers = held.headers;
         lock.unlock();
-        if (request_.on_head) request_.on_head(attempt.held_response);
-        if (request_.on_chunk && !attempt.held_response.body.empty()) request_.on_chunk(attempt.held_response.body);
+        if (request_.on_head) request_.on_head(held);
+        if (request_.on_chunk && !held.body.empty()) request_.on_chunk(held.body);
         lock.lock();
         finish(lock, std::move(out));
     }
@@ -275,6 +296,7 @@ private:
     std::string instance_;
     std::string last_error_;
     std::vector<std::string> tried_;
+    std::optional<net::ClientResponse> held_;  // a 502/503 whose retry has not been sent yet
     std::shared_ptr<net::CallHandle> current_;
 };
 

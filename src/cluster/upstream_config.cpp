@@ -145,7 +145,8 @@ UpstreamConfig parse_upstream_config(const std::string& name, ConfigNode node) {
     UpstreamConfig config;
     config.name = name;
     config.instances = parse_instances(node, node.raw("instances"));
-    if (node.has("dns")) config.dns = parse_dns(node.child("dns"));
+    // raw() marks `dns` as a known key, so an unknown key's message lists it among the allowed ones.
+    if (node.raw("dns")) config.dns = parse_dns(node.child("dns"));
     if (config.instances.empty() && !config.dns) node.fail("instances", "give at least one instance, or `dns`");
     if (!config.instances.empty() && config.dns) node.fail("dns", "use either `instances` or `dns`, not both");
     node.read_enum("load_balancing", config.load_balancing, {"round_robin", "least_outstanding", "consistent_hash"});

@@ -166,8 +166,8 @@ upstreams:
     instances: ["detector:8080"]
     timeout: 5s
 )"),
-                AllOf(StartsWith("upstreams.detector.timeout: unknown key"), HasSubstr("instances"),
-                      HasSubstr("dns"), HasSubstr("retry"), HasSubstr("load_balancing")));
+                AllOf(StartsWith("upstreams.detector.timeout: unknown key"), HasSubstr("instances"), HasSubstr("dns"),
+                      HasSubstr("retry"), HasSubstr("load_balancing")));
     EXPECT_THAT(rejection(R"(
 upstreams:
   detector:
@@ -175,14 +175,14 @@ upstreams:
     retry: {backoff: {jiter: 0.1}}
 )"),
                 AllOf(StartsWith("upstreams.detector.retry.backoff.jiter: unknown key"), HasSubstr("jitter")));
-    EXPECT_THAT(rejection(R"(
+    EXPECT_THAT(
+        rejection(R"(
 upstreams:
   detector:
     instances: ["detector:8080"]
     circuit_breaker: {window: 10}
 )"),
-                AllOf(StartsWith("upstreams.detector.circuit_breaker.window: unknown key"),
-                      HasSubstr("sliding_window_size")));
+        AllOf(StartsWith("upstreams.detector.circuit_breaker.window: unknown key"), HasSubstr("sliding_window_size")));
     EXPECT_THAT(rejection(R"(
 upstreams:
   detector:

@@ -82,8 +82,12 @@ private:
     std::uint16_t port_ = 0;
 };
 
-inline Endpoint endpoint_of(const test::FakeUpstream& upstream) { return Endpoint{"127.0.0.1", upstream.port()}; }
-inline std::string id_of(const test::FakeUpstream& upstream) { return endpoint_of(upstream).id(); }
+inline Endpoint endpoint_of(const test::FakeUpstream& upstream) {
+    return Endpoint{"127.0.0.1", upstream.port()};
+}
+inline std::string id_of(const test::FakeUpstream& upstream) {
+    return endpoint_of(upstream).id();
+}
 
 // Records what one send_upstream() call delivers. Thread-safe.
 class CallProbe {
@@ -252,7 +256,8 @@ protected:
         return std::nullopt;
     }
 
-    // The value of one counter or gauge series; -1 when it does not exist.
+    // The value of one counter or gauge series; 0 when it does not exist (families create series on
+    // first use, so one never created was never incremented).
     double metric(const std::string& name, const std::map<std::string, std::string>& labels) {
         for (const auto& family : registry_.Collect()) {
             if (family.name != name) continue;
@@ -265,7 +270,7 @@ protected:
                 return family.type == prometheus::MetricType::Counter ? series.counter.value : series.gauge.value;
             }
         }
-        return -1;
+        return 0;
     }
 
     boost::asio::io_context io_;

@@ -16,7 +16,6 @@ namespace vg::cluster {
 namespace {
 
 using namespace std::chrono_literals;
-using ::testing::UnorderedElementsAre;
 using test::FakeUpstream;
 using test::Gate;
 using test::RecordedRequest;
@@ -25,6 +24,7 @@ using testing::DeadPort;
 using testing::endpoint_of;
 using testing::eventually;
 using testing::id_of;
+using ::testing::UnorderedElementsAre;
 
 class UpstreamPoolTest : public testing::UpstreamPoolFixture {
 protected:
@@ -102,9 +102,8 @@ TEST_F(UpstreamPoolTest, ConsistentHashSendsAKeyToTheSameInstance) {
 TEST_F(UpstreamPoolTest, LeastOutstandingAvoidsAStalledInstance) {
     FakeUpstream a, b, c;
     for (auto* upstream : {&a, &b, &c}) {
-        upstream->set_handler([](const RecordedRequest& request) {
-            return request.target == "/slow" ? Reply::stall() : Reply::ok();
-        });
+        upstream->set_handler(
+            [](const RecordedRequest& request) { return request.target == "/slow" ? Reply::stall() : Reply::ok(); });
     }
     auto pool = make_pool(config_for({endpoint_of(a), endpoint_of(b), endpoint_of(c)}, "least_outstanding"));
     auto slow = start(pool, request_to(*pool, "/slow"));
@@ -294,6 +293,30 @@ TEST_F(UpstreamPoolTest, HealthCheckTakesAFailingReadyInstanceOutOfRotation) {
     std::set<std::string> reached;
     for (int i = 0; i < 4; ++i) reached.insert(call(pool, request_to(*pool, "/v1/detect"))->result().instance);
     EXPECT_TRUE(reached.count(id_of(a)));
+}
+
+TEST_F(UpstreamPoolTest, ARetiredPoolLetsItsCallsFinishAfterItsOwnerDropsIt) {
+    FakeUpstream a;
+    auto gate = std::make_shared<Gate>();
+    a.set_handler([gate](const RecordedRequest&) { return Reply::ok("late").after(gate); });
+    // Not make_pool(): the fixture would keep it alive. The call is left holding the last reference,
+    // so the pool is destroyed on the io thread when the call ends.
+    auto pool =
+        std::make_shared<UpstreamPool>(config_for({endpoint_of(a)}), UpstreamDeps{io_, clock_, Logger{}, metrics_});
+    pool->start();
+    auto in_flight = start(pool, request_to(*pool, "/v1/detect"));
+    ASSERT_TRUE(a.wait_for_requests(1));
+    pool->retire();
+    std::weak_ptr<UpstreamPool> weak = pool;
+    pool.reset();
+    EXPECT_FALSE(weak.expired()) << "the call keeps its pool alive";
+
+    gate->open();
+    ASSERT_TRUE(in_flight.probe->wait_done());
+    EXPECT_EQ(in_flight.probe->result().error, "");
+    EXPECT_EQ(in_flight.probe->body(), "late");
+    in_flight.handle.reset();
+    EXPECT_TRUE(eventually([&] { return weak.expired(); }));
 }
 
 TEST_F(UpstreamPoolTest, NoInstanceIsCounted) {

@@ -416,6 +416,38 @@ TEST_F(HttpClientTest, StreamsChunkedBodyAsItArrives) {
     EXPECT_EQ(upstream.accepted_connections(), 1u);
 }
 
+TEST_F(HttpClientTest, StreamingDeliversTheHeadBeforeTheFirstChunk) {
+    auto body = std::make_shared<ChunkedBody>();
+    FakeUpstream upstream;
+    upstream.push_reply(Reply::streamed(body).header("Content-Type", "text/event-stream").header("X-Upstream", "a"));
+    BlockingQueue events;
+    ClientRequest request = get(upstream.url("/events"));
+    request.on_response_head = [&events](const ClientResponse& head) {
+        events.push("head " + std::to_string(head.status) + " " + std::string(head.headers.get_or("X-Upstream", "?")) +
+                    " body=" + head.body);
+    };
+    request.on_body_chunk = [&events](std::string_view chunk) { events.push("chunk " + std::string(chunk)); };
+    auto future = client().send(std::move(request));
+
+    // The head arrives while the body is still open: a proxy can answer its client before the end.
+    EXPECT_EQ(events.pop(), "head 200 a body=");
+    body->write("data: one\n\n");
+    EXPECT_EQ(events.pop(), "chunk data: one\n\n");
+    body->finish();
+    ASSERT_TRUE(await(std::move(future)).ok());
+}
+
+TEST_F(HttpClientTest, HeadCallbackThatThrowsCancelsTheCall) {
+    FakeUpstream upstream;
+    upstream.push_reply(Reply::respond(200, "body"));
+    ClientRequest request = get(upstream.url());
+    request.on_response_head = [](const ClientResponse&) { throw std::runtime_error("no thanks"); };
+    request.on_body_chunk = [](std::string_view) { ADD_FAILURE() << "no chunk after the head callback threw"; };
+    const ClientResult result = await(client().send(std::move(request)));
+    EXPECT_EQ(result.error, ClientErrorKind::kCancelled);
+    EXPECT_NE(result.error_message.find("on_response_head threw: no thanks"), std::string::npos) << result.error_message;
+}
+
 TEST_F(HttpClientTest, CancelFromStreamCallbackStopsTheStream) {
     auto body = std::make_shared<ChunkedBody>();
     FakeUpstream upstream;
