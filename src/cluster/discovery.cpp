@@ -1,9 +1,9 @@
 #include "cluster/discovery.hpp"
 
-#include <netdb.h>
-#include <sys/socket.h>
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
@@ -139,7 +139,8 @@ private:
     std::vector<Endpoint> to_endpoints(const std::vector<std::string>& addresses) const {
         std::vector<Endpoint> endpoints;
         endpoints.reserve(addresses.size());
-        for (const std::string& address : addresses) endpoints.push_back(Endpoint{address, config_.port, config_.weight});
+        for (const std::string& address : addresses)
+            endpoints.push_back(Endpoint{address, config_.port, config_.weight});
         std::sort(endpoints.begin(), endpoints.end(),
                   [](const Endpoint& a, const Endpoint& b) { return a.host < b.host; });
         endpoints.erase(std::unique(endpoints.begin(), endpoints.end()), endpoints.end());

@@ -60,7 +60,8 @@ Endpoint parse_endpoint(std::string_view text, int weight) {
         const std::string_view host = text.substr(0, colon);
         if (host.empty()) invalid(text, "empty host");
         if (!std::all_of(host.begin(), host.end(), is_name_char)) {
-            if (std::all_of(host.begin(), host.end(), is_ipv6_char)) invalid(text, "an IPv6 address must be in brackets");
+            if (std::all_of(host.begin(), host.end(), is_ipv6_char))
+                invalid(text, "an IPv6 address must be in brackets");
             invalid(text, "invalid character in host");
         }
         endpoint.host = std::string(host);

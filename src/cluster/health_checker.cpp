@@ -52,8 +52,9 @@ public:
             }
             cancel_locked(it->second);
             const std::string& id = it->first;
-            pending_.erase(std::remove_if(pending_.begin(), pending_.end(), [&](const auto& f) { return f.first == id; }),
-                           pending_.end());
+            pending_.erase(
+                std::remove_if(pending_.begin(), pending_.end(), [&](const auto& f) { return f.first == id; }),
+                pending_.end());
             it = targets_.erase(it);
         }
         for (const Endpoint& endpoint : endpoints) {
@@ -119,10 +120,11 @@ private:
     // Handlers hold the checker weakly: once it is gone they have nothing to do.
     void schedule_locked(const std::string& id, Target& target, std::chrono::milliseconds delay) {
         target.timer->expires_after(delay);
-        target.timer->async_wait([weak = weak_from_this(), id, serial = target.serial](const boost::system::error_code& ec) {
-            if (ec) return;  // cancelled
-            if (auto self = weak.lock()) self->probe(id, serial);
-        });
+        target.timer->async_wait(
+            [weak = weak_from_this(), id, serial = target.serial](const boost::system::error_code& ec) {
+                if (ec) return;  // cancelled
+                if (auto self = weak.lock()) self->probe(id, serial);
+            });
     }
 
     Target* find_locked(const std::string& id, std::uint64_t serial) {
@@ -143,9 +145,10 @@ private:
             try {
                 // Never calls back inline, so holding mutex_ here is safe; it makes the handle visible to
                 // stop() and set_targets() before the probe can complete.
-                target->probe = client_.send(std::move(request), [weak = weak_from_this(), id, serial](net::ClientResult result) {
-                    if (auto self = weak.lock()) self->on_probe_done(id, serial, result);
-                });
+                target->probe =
+                    client_.send(std::move(request), [weak = weak_from_this(), id, serial](net::ClientResult result) {
+                        if (auto self = weak.lock()) self->on_probe_done(id, serial, result);
+                    });
                 return;
             } catch (const std::exception& e) {
                 // Only an id the client cannot put in a URL gets here; it would fail every probe alike.

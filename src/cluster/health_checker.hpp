@@ -20,7 +20,7 @@ class HttpClient;
 namespace vg::cluster {
 
 struct HealthCheckConfig {
-    std::string path = "/ready";            // GET target; must start with '/'
+    std::string path = "/ready";               // GET target; must start with '/'
     std::chrono::milliseconds interval{5000};  // from the end of one probe to the start of the next
     std::chrono::milliseconds timeout{1000};   // per probe, connection included
     int healthy_threshold = 2;                 // consecutive passes that make an unhealthy target healthy

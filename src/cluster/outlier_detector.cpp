@@ -91,8 +91,8 @@ bool OutlierDetector::ejected_locked(const Host& host, std::chrono::steady_clock
 }
 
 std::size_t OutlierDetector::ejected_count_locked(std::chrono::steady_clock::time_point now) const {
-    return static_cast<std::size_t>(
-        std::count_if(hosts_.begin(), hosts_.end(), [&](const auto& entry) { return ejected_locked(entry.second, now); }));
+    return static_cast<std::size_t>(std::count_if(
+        hosts_.begin(), hosts_.end(), [&](const auto& entry) { return ejected_locked(entry.second, now); }));
 }
 
 bool OutlierDetector::may_eject_locked(std::size_t pool_size, std::chrono::steady_clock::time_point now) const {

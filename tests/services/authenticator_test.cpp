@@ -39,8 +39,8 @@ std::string hs256_token(const std::string& secret, const json& payload) {
     const std::string input = b64url(json{{"alg", "HS256"}, {"typ", "JWT"}}.dump()) + "." + b64url(payload.dump());
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int size = 0;
-    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(input.data()),
-         input.size(), mac, &size);
+    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+         reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &size);
     return input + "." + b64url(std::string(reinterpret_cast<const char*>(mac), size));
 }
 
@@ -173,7 +173,8 @@ TEST_F(AuthenticatorTest, ExpiredJwt) {
 
 TEST_F(AuthenticatorTest, JwtSignedWithAnotherSecret) {
     Authenticator auth(with_jwt());
-    const auto token = hs256_token("another-secret-another-secret-another", {{"sub", "alice"}, {"exp", kNowSeconds + 60}});
+    const auto token =
+        hs256_token("another-secret-another-secret-another", {{"sub", "alice"}, {"exp", kNowSeconds + 60}});
     EXPECT_EQ(code_of(auth.authenticate(with_header("Authorization", "Bearer " + token), kNow)), "token_bad_signature");
 }
 

@@ -28,7 +28,9 @@ net::Request request(std::string method, std::string origin = "", bool asks_meth
     return r;
 }
 
-net::Request preflight_from(std::string origin) { return request("OPTIONS", std::move(origin), true); }
+net::Request preflight_from(std::string origin) {
+    return request("OPTIONS", std::move(origin), true);
+}
 
 const std::string kConsole = "https://console.example.com";
 
@@ -61,8 +63,8 @@ TEST(CorsTest, PreflightUsesTheConfiguredLists) {
 
 TEST(CorsTest, PreflightFromAnotherOriginIsForbidden) {
     Cors cors(config_for({kConsole}));
-    for (const std::string origin : {"https://evil.example.com", "https://console.example.com.evil.net",
-                                     "http://console.example.com", "null"}) {
+    for (const std::string origin :
+         {"https://evil.example.com", "https://console.example.com.evil.net", "http://console.example.com", "null"}) {
         auto response = cors.preflight(preflight_from(origin));
         ASSERT_TRUE(response) << origin;
         EXPECT_EQ(response->status, 403) << origin;

@@ -195,7 +195,8 @@ TEST_F(GatewayConfigTest, FullSection) {
       affinity: body
   auth:
     api_keys:
-      - {name: ci, hash: ")" + hash + R"(", scopes: [model], rate_limit: {rate_per_second: 5, burst: 10}}
+      - {name: ci, hash: ")" +
+                        hash + R"(", scopes: [model], rate_limit: {rate_per_second: 5, burst: 10}}
     jwt_rate_limit: {rate_per_second: 1, burst: 2}
   rate_limits:
     backend: redis
@@ -395,7 +396,8 @@ TEST_F(GatewayConfigTest, BadApiKeyHashIsRejectedNamingTheKey) {
     auto message = error_of(R"(
   auth:
     api_keys:
-      - {name: good, hash: ")" + good + R"("}
+      - {name: good, hash: ")" +
+                            good + R"("}
       - {name: broken-key, hash: "sha256$zz$00"}
 )");
     EXPECT_THAT(message, HasSubstr("gateway.auth.api_keys[1].hash"));
@@ -404,8 +406,10 @@ TEST_F(GatewayConfigTest, BadApiKeyHashIsRejectedNamingTheKey) {
 
 TEST_F(GatewayConfigTest, ApiKeysNeedAUniqueName) {
     const std::string hash = hash_api_key("vg_key");
-    EXPECT_THAT(error_of("  auth: {api_keys: [{hash: \"" + hash + "\"}]}\n"), HasSubstr("gateway.auth.api_keys[0].name"));
-    auto message = error_of("  auth: {api_keys: [{name: a, hash: \"" + hash + "\"}, {name: a, hash: \"" + hash + "\"}]}\n");
+    EXPECT_THAT(error_of("  auth: {api_keys: [{hash: \"" + hash + "\"}]}\n"),
+                HasSubstr("gateway.auth.api_keys[0].name"));
+    auto message =
+        error_of("  auth: {api_keys: [{name: a, hash: \"" + hash + "\"}, {name: a, hash: \"" + hash + "\"}]}\n");
     EXPECT_THAT(message, HasSubstr("gateway.auth.api_keys"));
     EXPECT_THAT(message, HasSubstr("duplicate name 'a'"));
 }
@@ -415,15 +419,17 @@ TEST_F(GatewayConfigTest, BadRateLimitsAreRejected) {
                 HasSubstr("gateway.rate_limits.per_ip.burst"));
     EXPECT_THAT(error_of("  rate_limits: {per_key: {rate_per_second: -1, burst: 5}}\n"),
                 HasSubstr("gateway.rate_limits.per_key.rate_per_second"));
+    // Infinities pass the range checks but every limiter would refuse them on each request.
     EXPECT_THAT(error_of("  rate_limits: {per_key: {rate_per_second: .inf, burst: 5}}\n"),
-                HasSubstr("gateway.rate_limits.per_key"));
-    EXPECT_THAT(error_of("  rate_limits: {per_key: {rate_per_second: 1, burst: .inf}}\n"),
-                HasSubstr("gateway.rate_limits.per_key"));
+                HasSubstr("gateway.rate_limits.per_key: rate limit: rate_per_second must be a finite number"));
+    EXPECT_THAT(error_of("  auth: {jwt_rate_limit: {rate_per_second: 1, burst: .inf}}\n"),
+                HasSubstr("gateway.auth.jwt_rate_limit: rate limit: burst must be a finite number"));
     EXPECT_THAT(error_of("  rate_limits: {backend: memcached}\n"), HasSubstr("gateway.rate_limits.backend"));
 }
 
 TEST_F(GatewayConfigTest, BadRedisSettingsAreRejectedAtStartUp) {
-    EXPECT_THAT(error_of("  rate_limits: {backend: redis, redis: {port: 0}}\n"), HasSubstr("gateway.rate_limits.redis"));
+    EXPECT_THAT(error_of("  rate_limits: {backend: redis, redis: {port: 0}}\n"),
+                HasSubstr("gateway.rate_limits.redis: redis: port must be in 1..65535"));
     EXPECT_THAT(error_of("  rate_limits: {backend: redis, redis: {pool_size: 0}}\n"), HasSubstr("pool_size"));
     EXPECT_THAT(error_of("  rate_limits: {backend: redis, redis: {timeout: 0ms}}\n"), HasSubstr("timeout"));
 }
@@ -499,7 +505,8 @@ TEST_F(GatewayConfigTest, MissingOrBadPublicKeyFileIsRejected) {
 }
 
 TEST_F(GatewayConfigTest, Rs256KeyWithASecretIsRejected) {
-    auto message = error_of("  auth: {jwt: {keys: [{algorithm: RS256, secret: \"0123456789abcdef0123456789abcdef\"}]}}\n");
+    auto message =
+        error_of("  auth: {jwt: {keys: [{algorithm: RS256, secret: \"0123456789abcdef0123456789abcdef\"}]}}\n");
     EXPECT_THAT(message, HasSubstr("gateway.auth.jwt"));
 }
 

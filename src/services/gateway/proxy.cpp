@@ -75,7 +75,15 @@ public:
         for (const auto& [name, value] : head.headers) {
             if (!is_hop_by_hop(name) && !net::iequals(name, "Content-Length")) headers.add(name, value);
         }
-        for (const auto& [name, value] : plan_.response_headers) headers.set(name, value);
+        for (const auto& [name, value] : plan_.response_headers) {
+            // The upstream's own Vary (e.g. Accept-Encoding) must survive CORS's Vary: Origin.
+            auto upstream_vary = headers.get("Vary");
+            if (net::iequals(name, "Vary") && upstream_vary) {
+                headers.set("Vary", std::string(*upstream_vary) + ", " + value);
+            } else {
+                headers.set(name, value);
+            }
+        }
         headers.set("X-Request-Id", request_id_);
         status_ = head.status;
         const auto length = head.headers.get("Content-Length");
