@@ -35,8 +35,11 @@ UpstreamPool::UpstreamPool(UpstreamConfig config, UpstreamDeps deps)
       budget_(config_.retry, deps.clock),
       members_(std::make_shared<Members>()) {
     if (config_.health_check_enabled) {
+        net::ClientConfig probe_config = config_.client;
+        probe_config.max_connections_per_host = 1;
+        health_client_ = std::make_unique<net::HttpClient>(deps.io, probe_config);
         health_ = std::make_unique<HealthChecker>(
-            deps.io, *client_, config_.health_check,
+            deps.io, *health_client_, config_.health_check,
             [this](const std::string& id, bool healthy) { on_health_change(id, healthy); });
     }
     if (config_.dns) {
@@ -64,6 +67,7 @@ void UpstreamPool::retire() {
 void UpstreamPool::stop() {
     retire();
     client_->shutdown();
+    if (health_client_) health_client_->shutdown();
 }
 
 std::shared_ptr<const UpstreamPool::Members> UpstreamPool::members() const {

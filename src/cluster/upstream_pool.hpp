@@ -105,6 +105,9 @@ private:
     const UpstreamConfig config_;
     UpstreamDeps deps_;
     std::unique_ptr<net::HttpClient> client_;
+    // Probes have their own connections: a pool saturated by traffic must not make probes time out
+    // and a busy, healthy instance look dead.
+    std::unique_ptr<net::HttpClient> health_client_;
     std::unique_ptr<LoadBalancer> balancer_;
     std::unique_ptr<OutlierDetector> outlier_;
     std::unique_ptr<HealthChecker> health_;
