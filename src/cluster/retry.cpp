@@ -9,7 +9,7 @@ namespace vg::cluster {
 void validate_retry_config(const RetryConfig& config) {
     auto fail = [](const std::string& what) { throw std::invalid_argument("retry: " + what); };
     if (config.max_attempts < 1) fail("max_attempts must be at least 1");
-    if (config.per_try_timeout.count() <= 0) fail("per_try_timeout must be positive");
+    if (config.per_try_timeout.count() < 0) fail("per_try_timeout must be 0 (the whole deadline) or positive");
     if (!std::isfinite(config.budget_ratio) || config.budget_ratio < 0) fail("budget_ratio must be finite and >= 0");
     validate_backoff_config(config.backoff);
 }

@@ -11,7 +11,9 @@ namespace vg::cluster {
 struct RetryConfig {
     int max_attempts = 3;  // first try included
     BackoffConfig backoff;
-    std::chrono::milliseconds per_try_timeout{30000};
+    // 0: each attempt may use all the time left before the request's deadline (a route's long timeout
+    // is not silently cut to a shorter per-try default).
+    std::chrono::milliseconds per_try_timeout{0};
     bool idempotent = false;  // safe to run twice upstream (GET, or a request with an idempotency key)
     double budget_ratio = 0.2;
     std::size_t budget_min_retries_per_second = 10;

@@ -118,7 +118,8 @@ private:
         http.method = request_.method;
         http.url = "http://" + member->instance->id + request_.target;
         http.headers = request_.headers;
-        http.timeout = std::max(std::chrono::milliseconds(1), std::min(request_.retry.per_try_timeout, remaining));
+        const auto per_try = request_.retry.per_try_timeout.count() > 0 ? std::min(request_.retry.per_try_timeout, remaining) : remaining;
+        http.timeout = std::max(std::chrono::milliseconds(1), per_try);
         http.headers.set(kTimeoutHeader, std::to_string(http.timeout.count()));
         http.body = request_.body;
         auto self = shared_from_this();

@@ -64,6 +64,9 @@ public:
     virtual bool write(std::string data) = 0;
     // Ends the response; further writes are ignored.
     virtual void finish() = 0;
+    // Ends it as broken (the producer failed midway): what was written goes out, then the connection
+    // closes without the final chunk, so the client can tell the body is incomplete.
+    virtual void abort() = 0;
 };
 
 // The server side of one request/response. A handler answers exactly once: respond() or stream().

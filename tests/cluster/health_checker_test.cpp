@@ -26,12 +26,12 @@ namespace vg::cluster {
 namespace {
 
 using namespace std::chrono_literals;
+using test::FakeUpstream;
+using test::Reply;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
-using test::FakeUpstream;
-using test::Reply;
 
 using Flip = std::pair<std::string, bool>;
 
@@ -93,8 +93,8 @@ protected:
 
     // Checkers live in the test body, declared after the upstreams they probe, so they stop first.
     std::unique_ptr<HealthChecker> make(HealthCheckConfig config = fast_config()) {
-        return std::make_unique<HealthChecker>(io_, client_, std::move(config),
-                                               [this](const std::string& id, bool healthy) { flips_.add(id, healthy); });
+        return std::make_unique<HealthChecker>(
+            io_, client_, std::move(config), [this](const std::string& id, bool healthy) { flips_.add(id, healthy); });
     }
 
     boost::asio::io_context io_;
@@ -199,8 +199,8 @@ TEST_F(HealthCheckerTest, FailingStatusTimeoutAndConnectFailureMakeTargetsUnheal
     checker.start();
 
     ASSERT_TRUE(flips_.wait_for(3));
-    EXPECT_THAT(flips_.all(), UnorderedElementsAre(Pair(id_of(busy), false), Pair(id_of(stalled), false),
-                                                   Pair(dead.id(), false)));
+    EXPECT_THAT(flips_.all(),
+                UnorderedElementsAre(Pair(id_of(busy), false), Pair(id_of(stalled), false), Pair(dead.id(), false)));
     EXPECT_TRUE(checker.healthy(id_of(ok)));
     EXPECT_FALSE(checker.healthy(id_of(busy)));
     EXPECT_FALSE(checker.healthy(id_of(stalled)));
@@ -238,8 +238,8 @@ TEST_F(HealthCheckerTest, FlipsBackToHealthyWhenTheTargetRecovers) {
     EXPECT_TRUE(checker->healthy(id_of(upstream)));
     status = 404;
     ASSERT_TRUE(flips_.wait_for(3));
-    EXPECT_THAT(flips_.all(), ElementsAre(Pair(id_of(upstream), false), Pair(id_of(upstream), true),
-                                          Pair(id_of(upstream), false)));
+    EXPECT_THAT(flips_.all(),
+                ElementsAre(Pair(id_of(upstream), false), Pair(id_of(upstream), true), Pair(id_of(upstream), false)));
 }
 
 TEST_F(HealthCheckerTest, ProbesOfAStallingTargetNeverOverlap) {

@@ -152,7 +152,7 @@ TEST_F(OutlierDetectorTest, TheMultiplierDecaysByOnePerBaseEjectionTimeWithoutEj
     EXPECT_EQ(ejection_length(d, "a"), 60s);
     ASSERT_TRUE(fail(d, "a", 5));
     EXPECT_EQ(ejection_length(d, "a"), 90s);  // multiplier 3
-    clock_.advance(59s);                     // one full period: back to 2, so the next is 3 x 30 s
+    clock_.advance(59s);                      // one full period: back to 2, so the next is 3 x 30 s
     ASSERT_TRUE(fail(d, "a", 5));
     EXPECT_EQ(ejection_length(d, "a"), 90s);
     clock_.advance(10min);  // long healthy: starts over

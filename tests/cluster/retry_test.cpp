@@ -73,7 +73,7 @@ TEST(RetryConfigTest, RejectsBadValues) {
     c.max_attempts = 0;
     EXPECT_THROW(validate_retry_config(c), std::invalid_argument);
     c = RetryConfig{};
-    c.per_try_timeout = 0ms;
+    c.per_try_timeout = -1ms;
     EXPECT_THROW(validate_retry_config(c), std::invalid_argument);
     c = RetryConfig{};
     c.budget_ratio = -0.1;

@@ -44,6 +44,7 @@ public:
     virtual void deliver(std::uint64_t exchange_id, Response response) = 0;
     virtual void deliver_head(std::uint64_t exchange_id, int status, Headers headers) = 0;
     virtual void deliver_chunk(std::uint64_t exchange_id, std::string data, bool last) = 0;
+    virtual void abort_stream(std::uint64_t exchange_id) = 0;
 };
 
 // The answer side of one request. Remembers whether it was answered and whether the client left.
@@ -126,6 +127,11 @@ public:
         if (auto s = exchange_->session().lock()) s->deliver_chunk(exchange_->id(), {}, true);
     }
 
+    void abort() override {
+        if (finished_.exchange(true)) return;
+        if (auto s = exchange_->session().lock()) s->abort_stream(exchange_->id());
+    }
+
 private:
     std::shared_ptr<ExchangeImpl> exchange_;
     std::atomic<bool> finished_{false};
@@ -201,6 +207,17 @@ public:
             } else {
                 self->enqueue(serialize_chunk(d), false);
             }
+        });
+    }
+
+    // Chunks already queued go out, then the connection closes without the last chunk: the client
+    // sees a truncated body instead of a complete-looking one.
+    void abort_stream(std::uint64_t exchange_id) override {
+        asio::post(lowest(stream_).get_executor(), [self = this->shared_from_this(), exchange_id] {
+            if (!self->current(exchange_id) || self->state_ != State::kStreaming) return;
+            self->state_ = State::kWriting;
+            self->keep_alive_ = false;
+            self->enqueue(std::string(), true);
         });
     }
 

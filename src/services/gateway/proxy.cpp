@@ -135,7 +135,14 @@ public:
             }
             if (result.error != "cancelled") exchange_->respond(std::move(*answer));
         }
-        if (stream) stream->finish();
+        if (stream) {
+            // A stream that broke upstream must not look complete downstream.
+            if (outcome.status != 0 && !result.error.empty() && result.error != "cancelled") {
+                stream->abort();
+            } else {
+                stream->finish();
+            }
+        }
         if (result.error == "cancelled") outcome.status = 499;  // the client went away (nginx's convention)
         outcome.upstream = std::move(result);
         if (on_complete_) on_complete_(outcome);
