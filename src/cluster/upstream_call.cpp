@@ -21,6 +21,12 @@ namespace {
 
 using std::chrono::steady_clock;
 
+// Seeded once per thread: std::random_device costs microseconds, too much for every request.
+std::mt19937_64& backoff_rng() {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    return rng;
+}
+
 // A 502/503 body kept while deciding whether to retry; more is not worth holding.
 constexpr std::size_t kMaxHeldBody = 64 * 1024;
 
@@ -54,8 +60,8 @@ public:
         : pool_(std::move(pool)),
           request_(std::move(request)),
           on_done_(std::move(on_done)),
-          timer_(pool_->io()),
-          rng_(std::random_device{}()),
+          lane_(pool_->lane_for_current_thread()),
+          timer_(*lane_.io),
           started_(steady_clock::now()) {
         // RFC 9110: these methods are idempotent by definition, whatever the route says.
         const auto& m = request_.method;
@@ -66,7 +72,7 @@ public:
         pool_->retry_budget().on_request();
         // Posted: on_done must never run inside send_upstream() (no instance, a bad request), where
         // the caller may hold a lock that its on_done takes.
-        boost::asio::post(pool_->io(), [self = shared_from_this()] {
+        boost::asio::post(*lane_.io, [self = shared_from_this()] {
             std::unique_lock lock(self->mutex_);
             if (self->done_) return;  // cancelled before it began
             self->attempt(lock, false);
@@ -127,7 +133,7 @@ private:
         http.on_body_chunk = [self, state](std::string_view chunk) { self->on_chunk(*state, chunk); };
         in_flight_ = true;
         try {
-            current_ = pool_->client().send(std::move(http), [self, state](net::ClientResult result) {
+            current_ = lane_.client->send(std::move(http), [self, state](net::ClientResult result) {
                 self->on_attempt_done(*state, std::move(result));
             });
         } catch (const std::exception& e) {  // a malformed target or header: the caller's bug, not the instance's
@@ -235,7 +241,7 @@ private:
     }
 
     void schedule_retry(std::unique_lock<std::mutex>& lock) {
-        auto delay = backoff_delay(request_.retry.backoff, attempts_, rng_);
+        auto delay = backoff_delay(request_.retry.backoff, attempts_, backoff_rng());
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(request_.deadline - steady_clock::now());
         if (delay >= left) delay = std::max(std::chrono::milliseconds(0), left - std::chrono::milliseconds(1));
         if (delay.count() == 0) return attempt(lock, true);
@@ -283,8 +289,8 @@ private:
     std::shared_ptr<UpstreamPool> pool_;
     UpstreamRequest request_;
     std::function<void(UpstreamResult)> on_done_;
+    UpstreamLane& lane_;  // the client and thread the call runs on
     boost::asio::steady_timer timer_;
-    std::mt19937_64 rng_;
     const steady_clock::time_point started_;
 
     std::mutex mutex_;

@@ -11,6 +11,7 @@
 #include "cluster/load_balancer.hpp"
 #include "cluster/outlier_detector.hpp"
 #include "net/http_client.hpp"
+#include "net/http_server.hpp"
 
 namespace vg::cluster {
 
@@ -28,12 +29,18 @@ UpstreamMember::UpstreamMember(const Endpoint& endpoint, const CircuitBreakerCon
 UpstreamPool::UpstreamPool(UpstreamConfig config, UpstreamDeps deps)
     : config_(std::move(config)),
       deps_(deps),
-      client_(std::make_unique<net::HttpClient>(deps.io, config_.client)),
+
       balancer_(make_load_balancer(config_.load_balancing, config_.slow_start,
                                    [&clock = deps.clock] { return clock.now(); })),
       outlier_(std::make_unique<OutlierDetector>(config_.outlier, deps.clock)),
       budget_(config_.retry, deps.clock),
       members_(std::make_shared<Members>()) {
+    // The connection cap is the pool's, so it is shared out among the lanes.
+    net::ClientConfig lane_config = config_.client;
+    const std::size_t lanes = 1 + deps.request_contexts.size();
+    lane_config.max_connections_per_host = std::max<std::size_t>(1, (config_.client.max_connections_per_host + lanes - 1) / lanes);
+    lanes_.push_back({&deps.io, std::make_unique<net::HttpClient>(deps.io, lane_config)});
+    for (auto* io : deps.request_contexts) lanes_.push_back({io, std::make_unique<net::HttpClient>(*io, lane_config)});
     if (config_.health_check_enabled) {
         net::ClientConfig probe_config = config_.client;
         probe_config.max_connections_per_host = 1;
@@ -66,8 +73,17 @@ void UpstreamPool::retire() {
 
 void UpstreamPool::stop() {
     retire();
-    client_->shutdown();
+    for (auto& lane : lanes_) lane.client->shutdown();
     if (health_client_) health_client_->shutdown();
+}
+
+UpstreamLane& UpstreamPool::lane_for_current_thread() {
+    if (auto* io = net::current_io_context()) {
+        for (auto& lane : lanes_) {
+            if (lane.io == io) return lane;
+        }
+    }
+    return lanes_.front();
 }
 
 std::shared_ptr<const UpstreamPool::Members> UpstreamPool::members() const {

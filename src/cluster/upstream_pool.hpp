@@ -41,10 +41,19 @@ struct UpstreamMember {
 };
 
 struct UpstreamDeps {
-    boost::asio::io_context& io;  // runs the pool's client, health checks, DNS refresh and retry timers
+    boost::asio::io_context& io;  // runs health checks, DNS refresh, and calls from other threads
     const Clock& clock;
     Logger log;
     UpstreamMetrics& metrics;
+    // The server's I/O threads (net::HttpServer::io_contexts()): a call started on one of them runs
+    // there, with a client of its own, instead of hopping to `io` and back. Must outlive the pool.
+    std::vector<boost::asio::io_context*> request_contexts = {};
+};
+
+// An io_context and the client whose connections live on it.
+struct UpstreamLane {
+    boost::asio::io_context* io;
+    std::unique_ptr<net::HttpClient> client;
 };
 
 // A pool of interchangeable instances of one upstream: membership (static or DNS, changed at run
@@ -88,7 +97,9 @@ public:
     std::vector<MemberStatus> status() const;
     const UpstreamConfig& config() const { return config_; }
     const std::string& name() const { return config_.name; }
-    net::HttpClient& client() { return *client_; }
+    net::HttpClient& client() { return *lanes_.front().client; }
+    // The lane for a call started on the calling thread: its own when it is a request context.
+    UpstreamLane& lane_for_current_thread();
     RetryBudget& retry_budget() { return budget_; }
     UpstreamMetrics& metrics() { return deps_.metrics; }
     boost::asio::io_context& io() { return deps_.io; }
@@ -104,7 +115,7 @@ private:
 
     const UpstreamConfig config_;
     UpstreamDeps deps_;
-    std::unique_ptr<net::HttpClient> client_;
+    std::vector<UpstreamLane> lanes_;  // [0]: deps.io; then one per request context
     // Probes have their own connections: a pool saturated by traffic must not make probes time out
     // and a busy, healthy instance look dead.
     std::unique_ptr<net::HttpClient> health_client_;

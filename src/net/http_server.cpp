@@ -21,7 +21,10 @@ using namespace detail;
 namespace {
 // How often deadlines are checked: timeouts fire up to this much late.
 constexpr std::chrono::milliseconds kTickInterval{50};
+thread_local asio::io_context* t_current_io = nullptr;
 }  // namespace
+
+asio::io_context* current_io_context() { return t_current_io; }
 
 class HttpServer::Impl {
 public:
@@ -64,13 +67,22 @@ public:
             work_.push_back(asio::make_work_guard(*io));
             tickers_.push_back(std::make_unique<asio::steady_timer>(*io));
             tick(*tickers_.back());
-            threads_.emplace_back([&io = *io] { io.run(); });
+            threads_.emplace_back([&io = *io] {
+                t_current_io = &io;
+                io.run();
+            });
         }
         context_.log.info("", "listening", nlohmann::json{{"server", context_.name}, {"address", config.host}, {"port", port_},
                                                           {"tls", config.tls.enabled}, {"io_threads", config.io_threads}});
     }
 
     unsigned short port() const { return port_; }
+
+    std::vector<asio::io_context*> io_contexts() const {
+        std::vector<asio::io_context*> out;
+        for (const auto& io : contexts_) out.push_back(io.get());
+        return out;
+    }
 
     void stop() {
         if (threads_.empty() || stopped_) return;
@@ -182,6 +194,7 @@ HttpServer::HttpServer(std::string name, ServerConfig config, Router router, Htt
 HttpServer::~HttpServer() = default;
 
 void HttpServer::start() { impl_->start(); }
+std::vector<asio::io_context*> HttpServer::io_contexts() const { return impl_->io_contexts(); }
 unsigned short HttpServer::port() const { return impl_->port(); }
 void HttpServer::stop() { impl_->stop(); }
 

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/logging.hpp"
 #include "net/router.hpp"
@@ -13,6 +14,9 @@ class Registry;
 
 namespace vg::obs {
 class Readiness;
+}
+namespace boost::asio {
+class io_context;
 }
 
 namespace vg::net {
@@ -41,10 +45,16 @@ public:
     // Graceful drain: stop accepting, let in-flight requests finish within drain_timeout, then close
     // everything and join the I/O threads. Idempotent.
     void stop();
+    // The I/O threads' io_contexts, alive from construction to destruction, so a component can run
+    // work for a request (an upstream call) on the thread serving it, without a thread hop.
+    std::vector<boost::asio::io_context*> io_contexts() const;
 
 private:
     class Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+// The io_context the calling thread runs for an HttpServer; nullptr on any other thread.
+boost::asio::io_context* current_io_context();
 
 }  // namespace vg::net

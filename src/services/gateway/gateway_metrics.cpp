@@ -33,7 +33,10 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& registry)
 prometheus::Counter& GatewayMetrics::counter(prometheus::Family<prometheus::Counter>& family, const std::string& label,
                                              const std::string& value, const std::string& label2,
                                              const std::string& value2) {
-    std::string key = std::to_string(reinterpret_cast<std::uintptr_t>(&family)) + '\n' + value + '\n' + value2;
+    std::string key;
+    key.reserve(value.size() + value2.size() + 4);
+    key.append(1, &family == &requests_ ? 'r' : &family == &retried_ ? 't' : &family == &auth_failures_ ? 'a' : 'l');
+    key.append(value).append(1, '\n').append(value2);
     std::lock_guard lock(mutex_);
     auto it = counters_.find(key);
     if (it != counters_.end()) return *it->second;

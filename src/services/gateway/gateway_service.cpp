@@ -75,7 +75,6 @@ public:
 
     void start() {
         for (std::size_t i = 0; i < config_.client_threads; ++i) threads_.emplace_back([this] { io_.run(); });
-        install(build_state(config_, nullptr));
         net::Router router;
         net::add_observability_routes(router, deps_.registry, deps_.readiness, "gateway");
         for (const char* method : {"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"}) {
@@ -86,6 +85,8 @@ public:
         server_ = std::make_unique<net::HttpServer>(
             "gateway", config_.server, std::move(router),
             net::HttpServerDeps{deps_.registry, deps_.readiness, deps_.logs.get("http"), deps_.logs.get("access")});
+        // Pools need the server's I/O threads (calls run on the thread serving their request).
+        install(build_state(config_, nullptr));
         server_->start();
     }
 
@@ -100,6 +101,15 @@ public:
         if (state) {
             for (auto& [_, pool] : state->pools) pool->stop();
         }
+        // The pools' calls complete (as closed) on the server's stopped threads: run those completions
+        // here so nothing queued there still holds a pool when the contexts go away.
+        if (server_) {
+            for (auto* io : server_->io_contexts()) {
+                io->restart();
+                io->poll();
+            }
+        }
+        state.reset();
         work_.reset();
         io_.stop();
         for (auto& thread : threads_) thread.join();
@@ -134,7 +144,7 @@ private:
                 }
             }
             auto pool = std::make_shared<cluster::UpstreamPool>(
-                upstream, cluster::UpstreamDeps{io_, clock_, deps_.logs.get("upstream"), upstream_metrics_});
+                upstream, cluster::UpstreamDeps{io_, clock_, deps_.logs.get("upstream"), upstream_metrics_, server_->io_contexts()});
             pool->start();
             state->pools.emplace(name, std::move(pool));
         }
@@ -164,7 +174,8 @@ private:
         for (const auto& [name, value] : extra) response.headers.set(name, value);
         const double seconds = std::chrono::duration<double>(steady_clock::now() - request.received_at).count();
         metrics_.record(route, response.status, 0, seconds);
-        access_.info(request.request_id, "request",
+        if (access_.enabled(LogLevel::kInfo))
+            access_.info(request.request_id, "request",
                      nlohmann::json{{"method", request.method}, {"path", request.path}, {"route", route},
                                     {"status", response.status}, {"attempts", 0},
                                     {"latency_ms", seconds * 1000}});
@@ -260,6 +271,7 @@ private:
                  path = request.path, received = request.received_at, upstream = route->upstream](const ProxyOutcome& outcome) {
                     const double seconds = std::chrono::duration<double>(steady_clock::now() - received).count();
                     metrics_.record(route_name, outcome.status, outcome.upstream.attempts, seconds);
+                    if (!access_.enabled(LogLevel::kInfo)) return;  // building the fields costs more than proxying
                     nlohmann::json fields{{"method", method},          {"path", path},
                                           {"route", route_name},       {"upstream", upstream},
                                           {"instance", outcome.upstream.instance}, {"attempts", outcome.upstream.attempts},
