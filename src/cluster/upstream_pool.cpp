@@ -197,6 +197,8 @@ void UpstreamPool::report(UpstreamMember& member, Outcome outcome, std::chrono::
         case Outcome::kFailure:
             member.breaker.on_error(duration);
             member.series.attempts_failed.Increment();
+            // A member discovery already dropped must not come back as an ejection entry.
+            if (!find(member.instance->id)) return;
             if (outlier_->on_failure(member.instance->id, members()->size())) {
                 member.series.ejections.Increment();
                 deps_.log.warn("", "instance ejected after consecutive failures",

@@ -124,7 +124,15 @@ TEST_F(AuthenticatorTest, WrongKeyIsInvalid) {
     Authenticator auth(keys_only());
     EXPECT_EQ(code_of(auth.authenticate(with_header("X-API-Key", kCiKey + "x"), kNow)), "invalid_api_key");
     EXPECT_EQ(code_of(auth.authenticate(with_header("Authorization", "Bearer vg_nope"), kNow)), "invalid_api_key");
-    EXPECT_EQ(code_of(auth.authenticate(with_header("X-API-Key", ""), kNow)), "invalid_api_key");
+    EXPECT_EQ(code_of(auth.authenticate(with_header("Authorization", "Bearer " + kCiKey + "x "), kNow)), "invalid_api_key");
+}
+
+TEST_F(AuthenticatorTest, BlankKeyHeaderCountsAsNoCredentialAndSpacesAroundAKeyAreIgnored) {
+    Authenticator auth(keys_only());
+    EXPECT_EQ(code_of(auth.authenticate(with_header("X-API-Key", ""), kNow)), "unauthenticated");
+    EXPECT_EQ(code_of(auth.authenticate(with_header("X-API-Key", "  "), kNow)), "unauthenticated");
+    EXPECT_TRUE(std::holds_alternative<Principal>(auth.authenticate(with_header("Authorization", "Bearer  " + kCiKey + " "), kNow)));
+    EXPECT_TRUE(std::holds_alternative<Principal>(auth.authenticate(with_header("X-API-Key", " " + kCiKey), kNow)));
 }
 
 TEST_F(AuthenticatorTest, MissingCredentialsAreUnauthenticated) {
