@@ -8,6 +8,8 @@ find_package(nlohmann_json 3.10 CONFIG REQUIRED)
 find_package(prometheus-cpp CONFIG REQUIRED COMPONENTS core)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
 
 # llama.cpp is optional: without it everything but the in-process engine builds and tests.
 # -DVG_WITH_LLAMA=OFF builds as if it were not installed (to check that path).

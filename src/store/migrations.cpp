@@ -1,0 +1,89 @@
+#include "store/migrations.hpp"
+
+#include <string>
+
+#include "store/result_store.hpp"
+
+namespace vg::store {
+
+namespace {
+
+// Times are microseconds since the Unix epoch (UTC) in SQLite, which has no time type; the pair
+// (created_at, id) orders results and is the pagination key.
+constexpr Migration kSqliteMigrations[] = {
+    {1, "results table", R"sql(
+        CREATE TABLE results (
+            id               TEXT PRIMARY KEY NOT NULL,
+            task             TEXT NOT NULL,
+            caller_reference TEXT NOT NULL DEFAULT '',
+            image_hash       TEXT NOT NULL DEFAULT '',
+            model            TEXT NOT NULL DEFAULT '',
+            prompt_version   TEXT NOT NULL DEFAULT '',
+            raw_output       TEXT NOT NULL DEFAULT '',
+            result           TEXT,
+            status           TEXT NOT NULL,
+            error            TEXT NOT NULL DEFAULT '',
+            metadata         TEXT,
+            latency_ms       INTEGER NOT NULL,
+            created_at       INTEGER NOT NULL
+        ) STRICT;
+    )sql"},
+    {2, "results listing indexes", R"sql(
+        CREATE INDEX results_created_idx ON results (created_at DESC, id DESC);
+        CREATE INDEX results_task_created_idx ON results (task, created_at DESC, id DESC);
+        CREATE INDEX results_status_created_idx ON results (status, created_at DESC, id DESC);
+    )sql"},
+};
+
+constexpr Migration kPostgresMigrations[] = {
+    {1, "results table", R"sql(
+        CREATE TABLE results (
+            id               text PRIMARY KEY,
+            task             text NOT NULL,
+            caller_reference text NOT NULL DEFAULT '',
+            image_hash       text NOT NULL DEFAULT '',
+            model            text NOT NULL DEFAULT '',
+            prompt_version   text NOT NULL DEFAULT '',
+            raw_output       text NOT NULL DEFAULT '',
+            result           jsonb,
+            status           text NOT NULL,
+            error            text NOT NULL DEFAULT '',
+            metadata         jsonb,
+            latency_ms       bigint NOT NULL,
+            created_at       timestamptz NOT NULL
+        );
+    )sql"},
+    {2, "results listing indexes", R"sql(
+        CREATE INDEX results_created_idx ON results (created_at DESC, id DESC);
+        CREATE INDEX results_task_created_idx ON results (task, created_at DESC, id DESC);
+        CREATE INDEX results_status_created_idx ON results (status, created_at DESC, id DESC);
+    )sql"},
+};
+
+}  // namespace
+
+std::span<const Migration> sqlite_migrations() {
+    return kSqliteMigrations;
+}
+std::span<const Migration> postgres_migrations() {
+    return kPostgresMigrations;
+}
+
+int migrate(MigrationTarget& target, std::span<const Migration> steps, std::string_view backend) {
+    const int latest = steps.empty() ? 0 : steps.back().version;
+    target.ensure_migrations_table();
+    const int current = target.current_version();
+    if (current > latest) {
+        throw StoreError(std::string(backend) + " database schema is at version " + std::to_string(current) +
+                         ", newer than this binary knows (" + std::to_string(latest) +
+                         "); run a newer VisionGrid or restore a backup");
+    }
+    int applied = 0;
+    for (const Migration& step : steps) {
+        if (step.version <= current) continue;
+        if (target.apply(step)) ++applied;
+    }
+    return applied;
+}
+
+}  // namespace vg::store
