@@ -10,6 +10,8 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
+# DICOM decoding (vg::image_dicom only). Debian 12's libdcmtk-dev (3.6.7) ships a working CMake package.
+find_package(DCMTK CONFIG REQUIRED)
 
 # llama.cpp is optional: without it everything but the in-process engine builds and tests.
 # -DVG_WITH_LLAMA=OFF builds as if it were not installed (to check that path).

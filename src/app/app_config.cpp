@@ -10,6 +10,7 @@ AppConfig parse_app_config(const YAML::Node& source) {
     config.diag = services::parse_diag_config(root.child("diag"));
     config.model = services::parse_model_config(root.child("model"));
     config.gateway = services::gateway::parse_gateway_config(root.child("gateway"));
+    config.business = services::business::parse_business_service_config(root.child("business"));
     root.finish();
     return config;
 }

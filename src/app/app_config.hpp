@@ -5,6 +5,7 @@
 #include "core/config.hpp"
 #include "core/logging.hpp"
 #include "services/diag/diag_service.hpp"
+#include "services/business/business_service_config.hpp"
 #include "services/gateway/gateway_config.hpp"
 #include "services/model/model_config.hpp"
 
@@ -17,6 +18,7 @@ struct AppConfig {
     services::DiagConfig diag;
     services::ModelServiceConfig model;
     services::gateway::GatewayConfig gateway;
+    services::business::BusinessServiceConfig business;
     YAML::Node effective;  // every value in force, defaults included (for `config print`)
 };
 

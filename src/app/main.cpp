@@ -9,6 +9,7 @@
 #include "app/app_config.hpp"
 #include "app/command_line.hpp"
 #include "obs/health.hpp"
+#include "services/business/business_service.hpp"
 #include "services/gateway/api_keys.hpp"
 #include "services/gateway/gateway_service.hpp"
 #include "services/model/model_service.hpp"
@@ -24,6 +25,8 @@ Roles (each a long-running service):
                   health checks, circuit breakers, retries (SIGHUP reloads the config file)
   model           the model behind HTTP: /api/model/infer, /v1/chat/completions, /v1/models
                   (llama.cpp in-process, or an OpenAI-compatible upstream with model.engine=remote)
+  business        product analysis and review, homework correction, medical imaging (DICOM):
+                  typed, validated results, stored (SQLite or PostgreSQL); /api/results
   diag            HTTP plumbing only: /health, /ready, /metrics, ping, echo, delay, SSE stream
                   (checks a deployment's network path; used by benchmarks and tests)
 
@@ -125,6 +128,9 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (command == "diag") return run_role<vg::services::DiagService>("diag", config.diag, config.log);
+        if (command == "business") {
+            return run_role<vg::services::business::BusinessService>("business", config.business, config.log);
+        }
         if (command == "gateway" && line.words.size() == 2 && line.words[1] == "hash-key") {
             const std::string key = vg::services::gateway::generate_api_key();
             std::cout << "key:  " << key << "\nhash: " << vg::services::gateway::hash_api_key(key) << "\n";
