@@ -33,6 +33,38 @@ constexpr Migration kSqliteMigrations[] = {
         CREATE INDEX results_task_created_idx ON results (task, created_at DESC, id DESC);
         CREATE INDEX results_status_created_idx ON results (status, created_at DESC, id DESC);
     )sql"},
+    {3, "batch jobs tables", R"sql(
+        CREATE TABLE jobs (
+            id               TEXT PRIMARY KEY NOT NULL,
+            task             TEXT NOT NULL,
+            caller_reference TEXT NOT NULL DEFAULT '',
+            metadata         TEXT,
+            webhook_url      TEXT NOT NULL DEFAULT '',
+            state            TEXT NOT NULL,
+            created_at       INTEGER NOT NULL,
+            updated_at       INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE job_items (
+            job_id      TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+            item_index  INTEGER NOT NULL,
+            source      TEXT NOT NULL,
+            state       TEXT NOT NULL,
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            result_id   TEXT NOT NULL DEFAULT '',
+            error       TEXT NOT NULL DEFAULT '',
+            lease_owner TEXT NOT NULL DEFAULT '',
+            lease_until INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (job_id, item_index)
+        ) STRICT;
+        CREATE INDEX job_items_claim_idx ON job_items (state, lease_until);
+        CREATE TABLE job_payloads (
+            job_id     TEXT NOT NULL,
+            item_index INTEGER NOT NULL,
+            data       BLOB NOT NULL,
+            PRIMARY KEY (job_id, item_index),
+            FOREIGN KEY (job_id, item_index) REFERENCES job_items (job_id, item_index) ON DELETE CASCADE
+        ) STRICT;
+    )sql"},
 };
 
 constexpr Migration kPostgresMigrations[] = {
@@ -57,6 +89,38 @@ constexpr Migration kPostgresMigrations[] = {
         CREATE INDEX results_created_idx ON results (created_at DESC, id DESC);
         CREATE INDEX results_task_created_idx ON results (task, created_at DESC, id DESC);
         CREATE INDEX results_status_created_idx ON results (status, created_at DESC, id DESC);
+    )sql"},
+    {3, "batch jobs tables", R"sql(
+        CREATE TABLE jobs (
+            id               text PRIMARY KEY,
+            task             text NOT NULL,
+            caller_reference text NOT NULL DEFAULT '',
+            metadata         jsonb,
+            webhook_url      text NOT NULL DEFAULT '',
+            state            text NOT NULL,
+            created_at       timestamptz NOT NULL,
+            updated_at       timestamptz NOT NULL
+        );
+        CREATE TABLE job_items (
+            job_id      text NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+            item_index  integer NOT NULL,
+            source      text NOT NULL,
+            state       text NOT NULL,
+            attempts    integer NOT NULL DEFAULT 0,
+            result_id   text NOT NULL DEFAULT '',
+            error       text NOT NULL DEFAULT '',
+            lease_owner text NOT NULL DEFAULT '',
+            lease_until timestamptz NOT NULL DEFAULT 'epoch',
+            PRIMARY KEY (job_id, item_index)
+        );
+        CREATE INDEX job_items_claim_idx ON job_items (state, lease_until);
+        CREATE TABLE job_payloads (
+            job_id     text NOT NULL,
+            item_index integer NOT NULL,
+            data       bytea NOT NULL,
+            PRIMARY KEY (job_id, item_index),
+            FOREIGN KEY (job_id, item_index) REFERENCES job_items (job_id, item_index) ON DELETE CASCADE
+        );
     )sql"},
 };
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "store/migrations.hpp"
+#include "store/postgres_pool.hpp"
 #include "store/record_rules.hpp"
 #include "store/store_config.hpp"
 
@@ -21,9 +22,6 @@ constexpr const char* kSelectColumns =
     "metadata::text, latency_ms, (EXTRACT(EPOCH FROM created_at) * 1000000)::bigint";
 // Microseconds since the epoch as a timestamptz, exactly (the product is an integral float8 < 2^53).
 constexpr const char* kMicrosToTime = "(TIMESTAMPTZ 'epoch' + $%::bigint * INTERVAL '1 microsecond')";
-
-// Serialises migrators of one database (pg_advisory_xact_lock key, "vgschema").
-constexpr long long kMigrationLock = 0x7667736368656d61;
 
 constexpr const char* kInsert = "vg_results_insert";
 constexpr const char* kGet = "vg_results_get";
@@ -68,28 +66,6 @@ void prepare_statements(pqxx::connection& connection) {
     }
 }
 
-// The URL with the connect timeout, a UTF-8 client encoding and our application name added, unless
-// it sets them itself.
-std::string connection_string(const std::string& url, std::chrono::milliseconds timeout) {
-    std::string out = url;
-    auto add = [&](const std::string& key, const std::string& value) {
-        if (url.find(key + "=") != std::string::npos) return;
-        out += out.find('?') == std::string::npos ? '?' : '&';
-        out += key + "=" + value;
-    };
-    if (timeout.count() > 0) {
-        // libpq counts whole seconds and treats 1 as 2.
-        add("connect_timeout", std::to_string(std::max<long long>(2, (timeout.count() + 999) / 1000)));
-    }
-    add("client_encoding", "UTF8");
-    add("application_name", "visiongrid");
-    return out;
-}
-
-std::string text_of(const pqxx::field& field) {
-    return std::string(field.c_str(), field.size());
-}
-
 ResultRecord read_record(const pqxx::row& row) {
     ResultRecord record;
     record.id = text_of(row[0]);
@@ -112,169 +88,12 @@ const char* null_if_empty(const std::string& text) {
     return text.empty() ? nullptr : text.c_str();
 }
 
-class PostgresMigrationTarget final : public MigrationTarget {
-public:
-    explicit PostgresMigrationTarget(pqxx::connection& connection) : connection_(connection) {}
-
-    void ensure_migrations_table() override {
-        pqxx::work tx(connection_);
-        tx.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLock);
-        tx.exec(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version integer PRIMARY KEY,"
-            " applied_at timestamptz NOT NULL DEFAULT now())");
-        tx.commit();
-    }
-
-    int current_version() override {
-        pqxx::work tx(connection_);
-        const auto row = tx.exec1("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
-        tx.commit();
-        return row[0].as<int>();
-    }
-
-    bool apply(const Migration& step) override {
-        pqxx::work tx(connection_);
-        tx.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLock);
-        const auto row = tx.exec1("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
-        if (row[0].as<int>() >= step.version) return false;  // another process got there first
-        try {
-            tx.exec(std::string(step.sql));
-        } catch (const pqxx::sql_error& e) {
-            throw StoreError("schema migration " + std::to_string(step.version) + " (" + std::string(step.description) +
-                             "): " + e.what());
-        }
-        tx.exec_params("INSERT INTO schema_migrations (version) VALUES ($1)", step.version);
-        tx.commit();
-        return true;
-    }
-
-private:
-    pqxx::connection& connection_;
-};
-
 }  // namespace
-
-class PostgresResultStore::Pool {
-public:
-    // A connection on loan; back to the pool when it goes out of scope, unless discarded.
-    class Lease {
-    public:
-        Lease(Pool& pool, std::unique_ptr<pqxx::connection> connection, bool fresh)
-            : pool_(pool), connection_(std::move(connection)), fresh_(fresh) {}
-        ~Lease() { pool_.give_back(std::move(connection_), discarded_); }
-        Lease(const Lease&) = delete;
-        Lease& operator=(const Lease&) = delete;
-
-        pqxx::connection& connection() { return *connection_; }
-        // True when it was opened for this call rather than taken from the idle list.
-        bool fresh() const { return fresh_; }
-        void discard() { discarded_ = true; }
-
-    private:
-        Pool& pool_;
-        std::unique_ptr<pqxx::connection> connection_;
-        bool fresh_;
-        bool discarded_ = false;
-    };
-
-    Pool(const std::string& url, std::size_t size, std::chrono::milliseconds timeout)
-        : conninfo_(connection_string(url, timeout)), redacted_url_(redact_url(url)), size_(size), timeout_(timeout) {}
-
-    Lease acquire() {
-        {
-            std::unique_lock lock(mutex_);
-            if (!available_.wait_for(lock, timeout_, [this] { return !idle_.empty() || open_ < size_; })) {
-                throw StoreError("no free PostgreSQL connection within " + std::to_string(timeout_.count()) +
-                                 " ms (pool_size " + std::to_string(size_) + ")");
-            }
-            if (!idle_.empty()) {
-                auto connection = std::move(idle_.back());
-                idle_.pop_back();
-                return Lease(*this, std::move(connection), false);
-            }
-            ++open_;  // reserve the slot; connect outside the lock
-        }
-        try {
-            auto connection = std::make_unique<pqxx::connection>(conninfo_);
-            prepare_statements(*connection);
-            return Lease(*this, std::move(connection), true);
-        } catch (const std::exception& e) {
-            give_back(nullptr, true);
-            throw StoreError("cannot connect to " + redacted_url_ + ": " + e.what());
-        }
-    }
-
-    // Closes every idle connection (after one broke: they are likely broken too).
-    void drop_idle() {
-        std::vector<std::unique_ptr<pqxx::connection>> dropped;
-        {
-            std::lock_guard lock(mutex_);
-            dropped.swap(idle_);
-            open_ -= dropped.size();
-        }
-        available_.notify_all();
-    }
-
-    const std::string& redacted_url() const { return redacted_url_; }
-
-private:
-    void give_back(std::unique_ptr<pqxx::connection> connection, bool discard) {
-        {
-            std::lock_guard lock(mutex_);
-            if (discard || !connection || !connection->is_open()) {
-                --open_;
-            } else {
-                idle_.push_back(std::move(connection));
-            }
-        }
-        available_.notify_one();
-        // A discarded connection closes here, outside the lock.
-    }
-
-    std::string conninfo_;
-    std::string redacted_url_;
-    std::size_t size_;
-    std::chrono::milliseconds timeout_;
-    std::mutex mutex_;
-    std::condition_variable available_;
-    std::vector<std::unique_ptr<pqxx::connection>> idle_;
-    std::size_t open_ = 0;  // idle plus on loan
-};
-
-template <class Fn>
-auto PostgresResultStore::run(std::string_view what, Fn&& fn) {
-    for (int attempt = 1;; ++attempt) {
-        auto lease = pool_->acquire();
-        std::string failure;
-        try {
-            return fn(lease.connection());
-        } catch (const pqxx::in_doubt_error& e) {
-            lease.discard();
-            throw StoreError(std::string(what) +
-                             ": the connection broke during commit; the outcome is unknown: " + e.what());
-        } catch (const pqxx::broken_connection& e) {
-            failure = e.what();
-        } catch (const pqxx::failure& e) {
-            // A statement that failed on a live connection (constraint, bad SQL) is the caller's answer;
-            // an error that came with the connection closing (a server shutting down says why first)
-            // is a broken connection.
-            if (lease.connection().is_open()) throw StoreError(std::string(what) + ": " + e.what());
-            failure = e.what();
-        }
-        lease.discard();
-        pool_->drop_idle();
-        // A pooled connection that died while idle (the server restarted): once more on a new one.
-        if (lease.fresh() || attempt > 1) {
-            throw StoreError(std::string(what) + ": lost the connection to " + pool_->redacted_url() + ": " + failure);
-        }
-    }
-}
 
 PostgresResultStore::PostgresResultStore(const std::string& url, std::size_t pool_size,
                                          std::chrono::milliseconds timeout)
-    : pool_(std::make_unique<Pool>(url, pool_size, timeout)) {
-    migrations_applied_ = run("migrate", [](pqxx::connection& connection) {
+    : pool_(std::make_unique<PostgresPool>(url, pool_size, timeout, prepare_statements)) {
+    migrations_applied_ = pool_->run("migrate", [](pqxx::connection& connection) {
         PostgresMigrationTarget target(connection);
         return migrate(target, postgres_migrations(), "postgresql");
     });
@@ -286,7 +105,7 @@ void PostgresResultStore::put(ResultRecord& record) {
     prepare_for_insert(record, ids_);
     const std::string result = json_text(record.result);
     const std::string metadata = json_text(record.metadata);
-    run("put", [&](pqxx::connection& connection) {
+    pool_->run("put", [&](pqxx::connection& connection) {
         pqxx::work tx(connection);
         try {
             tx.exec_prepared(kInsert, record.id, record.task, record.caller_reference, record.image_hash, record.model,
@@ -302,7 +121,7 @@ void PostgresResultStore::put(ResultRecord& record) {
 
 std::optional<ResultRecord> PostgresResultStore::get(const std::string& id) {
     if (!valid_result_id(id)) return std::nullopt;
-    return run("get", [&](pqxx::connection& connection) -> std::optional<ResultRecord> {
+    return pool_->run("get", [&](pqxx::connection& connection) -> std::optional<ResultRecord> {
         pqxx::read_transaction tx(connection);
         const auto rows = tx.exec_prepared(kGet, id);
         tx.commit();
@@ -335,7 +154,7 @@ ResultPage PostgresResultStore::list(const ResultQuery& query) {
     // One more than asked for tells whether another page follows.
     parameters.push_back(std::to_string(query.limit + 1));
 
-    ResultPage page = run("list", [&](pqxx::connection& connection) {
+    ResultPage page = pool_->run("list", [&](pqxx::connection& connection) {
         pqxx::read_transaction tx(connection);
         const auto rows =
             tx.exec_prepared(list_statement_name(filters), pqxx::prepare::make_dynamic_params(parameters));

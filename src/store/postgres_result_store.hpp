@@ -11,6 +11,8 @@
 
 namespace vg::store {
 
+class PostgresPool;
+
 // Results in PostgreSQL through libpqxx: JSON in jsonb columns, created_at as timestamptz, prepared
 // statements on every connection.
 //
@@ -38,13 +40,7 @@ public:
     int migrations_applied() const { return migrations_applied_; }
 
 private:
-    class Pool;
-
-    // Runs `fn(pqxx::connection&)` on a pooled connection, turning libpqxx's errors into StoreError.
-    template <class Fn>
-    auto run(std::string_view what, Fn&& fn);
-
-    std::unique_ptr<Pool> pool_;
+    std::unique_ptr<PostgresPool> pool_;
     IdGenerator ids_;
     int migrations_applied_ = 0;
 };

@@ -124,6 +124,30 @@ void prepare_for_insert(ResultRecord& record, IdGenerator& ids) {
     sanitize_json(record.metadata);
 }
 
+void prepare_new_job(JobRecord& job, std::vector<std::string>& sources, const std::vector<std::string>& payloads,
+                     IdGenerator& ids) {
+    if (job.task.empty()) throw std::invalid_argument("a job needs a task");
+    if (sources.empty()) throw std::invalid_argument("a job needs at least one item");
+    if (!payloads.empty() && payloads.size() != sources.size()) {
+        throw std::invalid_argument("a job needs one payload per item, or none");
+    }
+    if (!job.metadata.is_null() && !job.metadata.is_object()) {
+        throw std::invalid_argument("job metadata must be an object or null");
+    }
+    const auto now = from_micros(to_micros(std::chrono::system_clock::now()));
+    job.id = ids.next(now);
+    job.state = "running";
+    job.created_at = now;
+    job.updated_at = now;
+    job.total = sources.size();
+    job.pending = sources.size();
+    job.done = 0;
+    job.failed = 0;
+    for (std::string* text : {&job.task, &job.caller_reference, &job.webhook_url}) sanitize_in_place(*text);
+    for (std::string& source : sources) sanitize_in_place(source);
+    sanitize_json(job.metadata);
+}
+
 std::optional<ResultCursor> check_query(const ResultQuery& query) {
     if (query.limit < 1 || query.limit > kMaxListLimit) {
         throw std::invalid_argument("limit must be 1.." + std::to_string(kMaxListLimit));

@@ -5,7 +5,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "store/job_store.hpp"
 #include "store/result_cursor.hpp"
 #include "store/result_id.hpp"
 #include "store/result_store.hpp"
@@ -20,6 +22,11 @@ bool valid_result_id(std::string_view id);
 // Throws std::invalid_argument (see ResultStore::put); fills id and created_at; truncates created_at
 // to microseconds; replaces invalid UTF-8 and NUL bytes in text fields with U+FFFD.
 void prepare_for_insert(ResultRecord& record, IdGenerator& ids);
+
+// Checks a job for JobStore::create() (throws std::invalid_argument), fills its id, state, times and
+// counts, and replaces invalid UTF-8 in its text and in `sources`.
+void prepare_new_job(JobRecord& job, std::vector<std::string>& sources, const std::vector<std::string>& payloads,
+                     IdGenerator& ids);
 
 // Throws std::invalid_argument for a limit outside 1..kMaxListLimit or a malformed cursor.
 std::optional<ResultCursor> check_query(const ResultQuery& query);
