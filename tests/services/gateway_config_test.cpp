@@ -104,7 +104,7 @@ TEST_F(GatewayConfigTest, EmptySectionHasTheDefaultRoutes) {
     std::vector<std::string> prefixes;
     for (const auto& route : config.routes) prefixes.push_back(route.prefix);
     EXPECT_THAT(prefixes, ElementsAre("/api/model/", "/v1/", "/api/product/", "/api/homework/", "/api/medical/",
-                                      "/api/results", "/api/jobs", "/api/cluster", "/api/series", "/api/alerts"));
+                                      "/api/results", "/api/jobs", "/api/tasks", "/api/cluster", "/api/series", "/api/alerts"));
 
     const auto* model = route_named(config, "model");
     ASSERT_NE(model, nullptr);

@@ -26,6 +26,7 @@ constexpr const char* kDefaultRoutes = R"(
 - {name: medical, prefix: /api/medical/, upstream: business, timeout: 120s, body_limit: 64MiB, scopes: [business]}
 - {name: results, prefix: /api/results, upstream: business, scopes: [business]}
 - {name: jobs, prefix: /api/jobs, upstream: business, body_limit: 256MiB, scopes: [business]}
+- {name: tasks, prefix: /api/tasks, upstream: business, scopes: [business]}
 - {name: monitor, prefix: /api/cluster, upstream: monitor, scopes: [monitor]}
 - {name: series, prefix: /api/series, upstream: monitor, scopes: [monitor]}
 - {name: alerts, prefix: /api/alerts, upstream: monitor, scopes: [monitor]}
