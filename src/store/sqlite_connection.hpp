@@ -29,11 +29,16 @@ public:
         }
         sqlite3_extended_result_codes(db_, 1);
         sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout.count()));
-        if (!reader) exec("PRAGMA journal_mode = WAL");
-        // NORMAL is safe with WAL: a power cut may lose the last commits, never the database.
-        exec("PRAGMA synchronous = NORMAL");
-        exec("PRAGMA foreign_keys = ON");
-        if (reader) exec("PRAGMA query_only = ON");
+        try {
+            if (!reader) exec("PRAGMA journal_mode = WAL");
+            // NORMAL is safe with WAL: a power cut may lose the last commits, never the database.
+            exec("PRAGMA synchronous = NORMAL");
+            exec("PRAGMA foreign_keys = ON");
+            if (reader) exec("PRAGMA query_only = ON");
+        } catch (...) {
+            sqlite3_close(db_);  // the destructor does not run for a constructor that throws (e.g. not a database)
+            throw;
+        }
     }
 
     ~SqliteConnection() {
