@@ -10,6 +10,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "business_harness.hpp"
 #include "image/base64.hpp"
 #include "support/child_process.hpp"
 #include "support/fake_upstream.hpp"
@@ -47,33 +48,9 @@ private:
     FakeUpstream upstream_;
 };
 
-class BusinessServiceTest : public ::testing::Test {
+class BusinessServiceTest : public BusinessProcessTest {
 protected:
-    BusinessServiceTest() : dir_(std::filesystem::temp_directory_path() / ("vg-business-" + std::to_string(::getpid()) + "-" +
-                                                                         std::to_string(counter_++))) {
-        std::filesystem::create_directories(dir_);
-    }
-    ~BusinessServiceTest() override {
-        stop();
-        std::filesystem::remove_all(dir_);
-    }
-
-    void start(unsigned short model_port) {
-        process_ = std::make_unique<ChildProcess>(
-            VG_BINARY, std::vector<std::string>{"business", "--set", "business.server.port=0", "--set", "business.server.host=127.0.0.1",
-                                                "--set", "business.store.url=sqlite://" + (dir_ / "results.db").string(), "--set",
-                                                "business.model.instances=[\"127.0.0.1:" + std::to_string(model_port) + "\"]", "--set",
-                                                "business.model.health_check.enabled=false", "--set", "business.model.timeout=5s",
-                                                "--set", "log.level=warn"});
-        port_ = process_->wait_for_port();
-    }
-
-    void stop() {
-        if (!process_) return;
-        process_->signal(SIGTERM);
-        process_->wait(10s);
-        process_.reset();
-    }
+    void start(unsigned short model_port) { BusinessProcessTest::start(model_port); }
 
     std::optional<RawResponse> post(const std::string& path, const json& body) {
         return http_request(port_, "POST", path, body.dump(), "Content-Type: application/json\r\n");
@@ -85,12 +62,6 @@ protected:
         return {{"verdict", verdict}, {"matched_categories", json::array()}, {"reasons", {"looks like a mug"}}, {"confidence", confidence}};
     }
 
-    static std::string code_of(const RawResponse& response) { return json::parse(response.body)["error"]["code"]; }
-
-    static inline int counter_ = 0;
-    std::filesystem::path dir_;
-    std::unique_ptr<ChildProcess> process_;
-    unsigned short port_ = 0;
 };
 
 TEST_F(BusinessServiceTest, ProductReviewIsValidatedStoredAndReadBack) {
@@ -197,6 +168,10 @@ TEST_F(BusinessServiceTest, BadInputGetsAClearErrorAndTheServiceStaysUp) {
     auto health = http_request(port_, "GET", "/health");
     ASSERT_TRUE(health);
     EXPECT_EQ(health->status, 200);
+    auto unknown_task = http_request(port_, "GET", "/api/results?task=nope");
+    ASSERT_TRUE(unknown_task);
+    EXPECT_EQ(unknown_task->status, 400);
+    EXPECT_EQ(code_of(*unknown_task), "unknown_task");
     auto missing = http_request(port_, "GET", "/api/results/01NOPE");
     ASSERT_TRUE(missing);
     EXPECT_EQ(missing->status, 404);

@@ -25,6 +25,11 @@
 #include "services/business/result_view.hpp"
 #include "services/business/task_catalog.hpp"
 #include "services/business/task_input.hpp"
+#include "services/business/job_runner.hpp"
+#include "services/business/job_routes.hpp"
+#include "services/business/task_pipeline.hpp"
+#include "net/url_fetcher.hpp"
+#include "store/job_store.hpp"
 
 namespace vg::services::business {
 
@@ -41,35 +46,6 @@ constexpr TaskRoute kTaskRoutes[] = {{"/api/product/analysis", "product_analysis
                                      {"/api/product/review", "product_review"},
                                      {"/api/homework/correction", "homework_correction"},
                                      {"/api/medical/analysis", "medical_analysis"}};
-
-// The image as the model will get it, with what we learned preparing it.
-struct PreparedImage {
-    std::string bytes;
-    std::string hash;
-    json dicom;  // the non-identifying DICOM fields for medical analysis; null otherwise
-};
-
-PreparedImage prepare_image(const std::string& task, std::string bytes) {
-    PreparedImage prepared;
-    prepared.hash = image::hash_bytes(bytes);
-    if (task == "medical_analysis" && image::looks_like_dicom(bytes)) {
-        // The model takes ordinary image files: decode the DICOM frame here and hand it over as PNG.
-        // Nothing but DicomInfo (which holds no identifiers) leaves this scope.
-        auto dicom = image::decode_dicom(bytes, image::ImageConfig{});
-        prepared.bytes = image::encode_png(dicom.image);
-        prepared.dicom = {{"modality", dicom.info.modality},       {"body_part", dicom.info.body_part},
-                          {"photometric", dicom.info.photometric}, {"rows", dicom.info.rows},
-                          {"columns", dicom.info.columns},         {"frames", dicom.info.frames}};
-        return prepared;
-    }
-    if (!image::sniff_image_format(bytes)) {
-        throw ClientError("unsupported_image", image::describe_unsupported(bytes) +
-                                                   (task == "medical_analysis" ? "; send JPEG, PNG, WebP or DICOM" : "; send JPEG, PNG, WebP, GIF, BMP or TIFF"),
-                          415);
-    }
-    prepared.bytes = std::move(bytes);
-    return prepared;
-}
 
 std::size_t parse_limit(const std::optional<std::string>& text) {
     if (!text) return 50;
@@ -102,6 +78,7 @@ public:
 
     void start() {
         store_ = store::open_result_store(config_.store);
+        jobs_ = store::open_job_store(config_.store, config_.jobs.max_attempts);
         io_thread_ = std::thread([this] { io_.run(); });
         net::Router router;
         net::add_observability_routes(router, deps_.registry, deps_.readiness, "business");
@@ -139,6 +116,7 @@ public:
                 exchange->respond(net::Response::json(200, body));
             });
         });
+        add_job_routes(router);
         router.get("/api/tasks", [this](net::Request&) {
             json tasks = json::array();
             for (const auto& name : TaskCatalog::task_names()) {
@@ -153,12 +131,23 @@ public:
         model_ = std::make_unique<ModelClient>(
             config_.model, ModelClientDeps{io_, clock_, deps_.logs.get("upstream"), upstream_metrics_, server_->io_contexts()});
         model_->start();
+        pipeline_ = std::make_unique<TaskPipeline>(catalog_, *model_, *store_, results_);
+        net::FetchPolicy policy;
+        policy.allowed_hosts = config_.jobs.fetch.allowed_hosts;
+        policy.allow_private_addresses = config_.jobs.fetch.allow_private_addresses;
+        policy.max_bytes = config_.jobs.fetch.max_bytes;
+        policy.timeout = config_.jobs.fetch.timeout;
+        fetcher_ = std::make_unique<net::UrlFetcher>(io_, policy);
+        runner_ = std::make_unique<JobRunner>(config_.jobs, config_.model.timeout + config_.jobs.lease_margin,
+                                              JobRunnerDeps{*jobs_, *pipeline_, *fetcher_, deps_.logs.get("jobs")});
+        runner_->start();
         server_->start();
         log_.info("", "results store open", json{{"backend", store_->backend()}, {"url", store::redact_url(config_.store.url)}});
     }
 
     void stop() {
         if (stopped_.exchange(true)) return;
+        if (runner_) runner_->stop();  // before the model client: its threads may be waiting on answers
         if (server_) server_->stop();
         if (model_) model_->stop();
         if (server_) {
@@ -196,10 +185,48 @@ private:
         }
     }
 
+    void add_job_routes(net::Router& router) {
+        net::RouteOptions options{.body_limit = std::nullopt, .content_types = {"application/json", "multipart/form-data"}};
+        router.add("POST", "/api/jobs", [this](net::Request& request, std::shared_ptr<net::Exchange> exchange) {
+            auto shared_request = std::make_shared<net::Request>(std::move(request));
+            on_worker(shared_request->request_id, exchange, [this, shared_request, exchange] {
+                JobSubmission submission = parse_job_submission(*shared_request, config_.jobs);
+                store::JobRecord job;
+                job.task = submission.task;
+                job.caller_reference = submission.caller_reference;
+                job.metadata = submission.metadata;
+                jobs_->create(job, submission.sources, submission.payloads);
+                if (runner_) runner_->wake();
+                auto response = net::Response::json(202, {{"id", job.id}, {"state", job.state}, {"total", job.total}});
+                response.headers.set("Location", "/api/jobs/" + job.id);
+                exchange->respond(std::move(response));
+            });
+        }, options);
+        router.add("GET", "/api/jobs/{id}", [this](net::Request& request, std::shared_ptr<net::Exchange> exchange) {
+            on_worker(request.request_id, exchange, [this, id = request.path_params.at("id"), request_id = request.request_id, exchange] {
+                auto job = jobs_->get(id);
+                if (!job) return exchange->respond(net::Response::error(404, "job_not_found", "no job with id " + id, request_id));
+                exchange->respond(net::Response::json(200, job_view(*job, jobs_->items(id), std::chrono::system_clock::now())));
+            });
+        });
+        router.add("DELETE", "/api/jobs/{id}", [this](net::Request& request, std::shared_ptr<net::Exchange> exchange) {
+            on_worker(request.request_id, exchange, [this, id = request.path_params.at("id"), request_id = request.request_id, exchange] {
+                if (!jobs_->get(id)) return exchange->respond(net::Response::error(404, "job_not_found", "no job with id " + id, request_id));
+                jobs_->cancel(id);
+                auto job = jobs_->get(id);
+                exchange->respond(net::Response::json(200, {{"id", id}, {"state", job ? job->state : "cancelled"}}));
+            });
+        });
+    }
+
     store::ResultQuery list_query(const net::Request& request) const {
         store::ResultQuery query;
         if (auto task = request.query_param("task")) {
-            catalog_.spec(*task);  // unknown task names are the caller's mistake
+            try {
+                catalog_.spec(*task);
+            } catch (const std::invalid_argument&) {
+                throw ClientError("unknown_task", "unknown task '" + *task + "'");
+            }
             query.task = *task;
         }
         if (auto status = request.query_param("status")) {
@@ -222,60 +249,35 @@ private:
         auto shared_request = std::make_shared<net::Request>(std::move(request));
         on_worker(shared_request->request_id, exchange, [this, task, shared_request, exchange] {
             TaskInput input = parse_task_input(*shared_request);
-            PreparedImage image = prepare_image(task, std::move(input.image));
-            const auto& spec = catalog_.spec(task);
-            auto record = std::make_shared<store::ResultRecord>();
-            record->task = task;
-            record->caller_reference = input.caller_reference;
-            record->metadata = input.metadata;
-            record->image_hash = image.hash;
-            record->prompt_version = spec.prompt_version;
-            ModelQuery query;
-            query.image_base64 = image::encode_base64(image.bytes);
-            query.image_hash = image.hash;
-            query.question = catalog_.prompt(task, input.question);
-            query.json_schema = spec.schema;
-            query.max_tokens = spec.max_tokens;
-            query.request_id = shared_request->request_id;
-            query.traceparent = shared_request->trace_context().child().header();
-            const auto received = shared_request->received_at;
-            auto handle = model_->infer(query, [this, record, exchange, received, dicom = std::move(image.dicom),
-                                                request_id = shared_request->request_id](ModelOutcome outcome) mutable {
-                on_worker(request_id, exchange, [this, record, exchange, received, request_id, dicom = std::move(dicom),
-                                                 outcome = std::move(outcome)]() mutable {
-                    finish_task(*record, std::move(outcome), dicom, received, request_id, *exchange);
+            TaskRun run{.task = task,
+                        .bytes = std::move(input.image),
+                        .caller_reference = std::move(input.caller_reference),
+                        .metadata = std::move(input.metadata),
+                        .question = std::move(input.question),
+                        .request_id = shared_request->request_id,
+                        .traceparent = shared_request->trace_context().child().header(),
+                        .received = shared_request->received_at};
+            const std::string request_id = shared_request->request_id;
+            auto handle = pipeline_->begin(std::move(run), [this, exchange, request_id](
+                                                               std::shared_ptr<TaskPipeline::Pending> pending, ModelOutcome outcome) mutable {
+                on_worker(request_id, exchange, [this, exchange, request_id, pending, outcome = std::move(outcome)]() mutable {
+                    answer(pipeline_->finish(*pending, std::move(outcome)), request_id, *exchange);
                 });
             });
             exchange->on_cancel([handle] { handle->cancel(); });
         });
     }
 
-    // Interprets the model's answer, stores the record whatever happened, and answers the caller.
-    void finish_task(store::ResultRecord& record, ModelOutcome outcome, const json& dicom, Clock::time_point received,
-                     const std::string& request_id, net::Exchange& exchange) {
+    // Answers the caller with the stored record, or the error that names it.
+    static void answer(const TaskOutcome& outcome, const std::string& request_id, net::Exchange& exchange) {
+        const auto& record = outcome.record;
         std::optional<net::Response> failure;
-        if (auto* error = std::get_if<ModelError>(&outcome)) {
-            record.status = "failed";
-            record.error = error->code + ": " + error->message;
-            failure = net::Response::error(error->status, error->code, error->message, request_id,
-                                           error->status == 503 ? 1 : 0);
-        } else {
-            auto& answer = std::get<ModelAnswer>(outcome);
-            record.model = answer.model;
-            record.raw_output = answer.text;
-            try {
-                record.result = catalog_.interpret(record.task, answer.text);
-                if (!dicom.is_null()) record.result["dicom"] = dicom;
-                record.status = "ok";
-            } catch (const ModelOutputInvalid& e) {
-                record.status = "model_output_invalid";
-                record.error = e.what();
-                failure = net::Response::error(422, "model_output_invalid", e.what(), request_id);
-            }
+        if (outcome.model_error) {
+            const auto& error = *outcome.model_error;
+            failure = net::Response::error(error.status, error.code, error.message, request_id, error.status == 503 ? 1 : 0);
+        } else if (record.status == "model_output_invalid") {
+            failure = net::Response::error(422, "model_output_invalid", record.error, request_id);
         }
-        record.latency = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - received);
-        store_->put(record);
-        results_.Add({{"task", record.task}, {"status", record.status}}).Increment();
         if (!failure) return exchange.respond(net::Response::json(200, result_view(record)));
         // The error body names the stored record, so the raw output can be looked at later.
         json body = json::parse(failure->body);
@@ -296,8 +298,12 @@ private:
     Logger log_;
     prometheus::Family<prometheus::Counter>& results_;
     std::unique_ptr<store::ResultStore> store_;
+    std::unique_ptr<store::JobStore> jobs_;
     std::unique_ptr<net::HttpServer> server_;
     std::unique_ptr<ModelClient> model_;
+    std::unique_ptr<TaskPipeline> pipeline_;
+    std::unique_ptr<net::UrlFetcher> fetcher_;
+    std::unique_ptr<JobRunner> runner_;
     std::unique_ptr<WorkerPool> workers_;  // declared last, destroyed first: its jobs use everything above
     std::atomic<bool> stopped_{false};
 };

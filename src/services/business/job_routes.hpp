@@ -1,0 +1,33 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "net/request.hpp"
+#include "services/business/business_service_config.hpp"
+#include "store/job_store.hpp"
+
+namespace vg::services::business {
+
+// A checked POST /api/jobs: one source (and payload, empty for a URL) per item.
+struct JobSubmission {
+    std::string task;
+    std::string caller_reference;
+    nlohmann::json metadata;
+    std::vector<std::string> sources;
+    std::vector<std::string> payloads;
+};
+
+// Reads multipart (`task`, `file`/`image` parts, `caller_reference`, `metadata`) or JSON
+// {"task", "urls", "caller_reference"?, "metadata"?}. Throws ClientError: unknown_task, missing_field,
+// too_many_items (413), url_fetching_disabled, invalid_url, unknown_field, invalid_field, invalid_json.
+JobSubmission parse_job_submission(const net::Request& request, const JobsConfig& config);
+
+// The GET /api/jobs/{id} body: counts, an ETA from the average item time so far, and the items.
+nlohmann::json job_view(const store::JobRecord& job, const std::vector<store::JobItem>& items,
+                        std::chrono::system_clock::time_point now);
+
+}  // namespace vg::services::business
