@@ -1,5 +1,6 @@
 #include "engine/remote/remote_call.hpp"
 
+#include <stdexcept>
 #include <exception>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -78,6 +79,10 @@ void RemoteCall::on_body(std::string_view bytes) {
     std::lock_guard lock(mutex_);
     if (finished_ || cancel_requested_.load(std::memory_order_acquire)) return;
     apply(reader_.push(bytes));
+    // Throwing ends the HTTP call from inside its own callback, so its connection is dropped even when
+    // the handle stop_http() needs is not stored yet (the first chunk can beat send()'s return) or the
+    // response would otherwise complete and its connection go back to the pool.
+    if (abandoned_) throw std::runtime_error("stream abandoned");
 }
 
 void RemoteCall::on_response(net::ClientResult result) {
@@ -111,6 +116,7 @@ void RemoteCall::apply(ChatStreamReader::Progress progress) {
     if (finished_) return;  // on_text threw
     if (progress.error) {
         finish_error(std::move(*progress.error));
+        abandoned_ = true;
         stop_http();  // nothing more we could use can come on this connection
     } else if (progress.done) {
         // Not stop_http(): the response ends by itself right after [DONE], and its connection can be reused.
@@ -129,6 +135,7 @@ void RemoteCall::emit(const std::string& text) {
     } catch (const std::exception& e) {
         context_.log.error(context_.request_id, "on_text threw; abandoning the request", json{{"error", e.what()}});
         finish_error({"internal_error", std::string("output callback failed: ") + e.what(), 500, 0});
+        abandoned_ = true;
         stop_http();
     }
 }

@@ -64,6 +64,7 @@ private:
 
     std::mutex mutex_;
     bool finished_ = false;
+    bool abandoned_ = false;  // the stream failed or our consumer did: the connection is not worth keeping
     ChatStreamReader reader_;
     std::chrono::steady_clock::time_point sent_at_;
     std::chrono::steady_clock::time_point first_text_at_;
