@@ -1,15 +1,15 @@
 // The real `visiongrid gateway` deciding who may pass: API keys and JWTs, rate limits (local and
 // shared through Redis), CORS, and a SIGHUP reload under load.
 #include <gtest/gtest.h>
+#include <openssl/rsa.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/pem.h>
 
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "integration/gateway_harness.hpp"
+#include "support/jwt_tokens.hpp"
 #include "support/redis_server.hpp"
 
 namespace vg::test {
@@ -17,66 +17,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-
-// JWTs are made here with OpenSSL and a local encoder, never with the code under test.
-std::string b64url(const std::string& bytes) {
-    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    unsigned buffer = 0;
-    int bits = 0;
-    for (unsigned char c : bytes) {
-        buffer = (buffer << 8 | c) & 0xffffff;
-        bits += 8;
-        while (bits >= 6) {
-            bits -= 6;
-            out += kAlphabet[(buffer >> bits) & 63];
-        }
-    }
-    if (bits > 0) out += kAlphabet[(buffer << (6 - bits)) & 63];
-    return out;
-}
-
-std::string hmac_sha256(const std::string& secret, const std::string& data) {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-         reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &size);
-    return std::string(reinterpret_cast<const char*>(mac), size);
-}
-
-struct PkeyFree {
-    void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-
-std::string rsa_sha256(EVP_PKEY* key, const std::string& data) {
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-    std::size_t size = 0;
-    const auto* in = reinterpret_cast<const unsigned char*>(data.data());
-    if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
-        EVP_DigestSign(ctx.get(), nullptr, &size, in, data.size()) != 1) {
-        throw std::runtime_error("RSA signing failed");
-    }
-    std::string signature(size, '\0');
-    if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &size, in, data.size()) != 1) {
-        throw std::runtime_error("RSA signing failed");
-    }
-    signature.resize(size);
-    return signature;
-}
-
-std::string public_pem(EVP_PKEY* key) {
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
-    PEM_write_bio_PUBKEY(bio.get(), key);
-    char* data = nullptr;
-    const long size = BIO_get_mem_data(bio.get(), &data);
-    return std::string(data, static_cast<std::size_t>(size));
-}
-
-std::string token(const json& header, const json& claims, const std::function<std::string(const std::string&)>& sign) {
-    const std::string input = b64url(header.dump()) + "." + b64url(claims.dump());
-    return input + "." + b64url(sign(input));
-}
 
 long long now_seconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -148,11 +88,11 @@ auth:
     json expired_claims = claims;
     expired_claims["exp"] = now_seconds() - 3600;
     const auto hs = [](const std::string& input) { return hmac_sha256(kSecret, input); };
-    const std::string hs_token = token({{"alg", "HS256"}, {"typ", "JWT"}, {"kid", "hs"}}, claims, hs);
-    const std::string rs_token = token({{"alg", "RS256"}, {"typ", "JWT"}, {"kid", "rs"}}, claims,
+    const std::string hs_token = make_token({{"alg", "HS256"}, {"typ", "JWT"}, {"kid", "hs"}}, claims, hs);
+    const std::string rs_token = make_token({{"alg", "RS256"}, {"typ", "JWT"}, {"kid", "rs"}}, claims,
                                        [&](const std::string& input) { return rsa_sha256(rsa.get(), input); });
-    const std::string expired = token({{"alg", "HS256"}, {"kid", "hs"}}, expired_claims, hs);
-    const std::string forged = token({{"alg", "HS256"}, {"kid", "hs"}}, claims,
+    const std::string expired = make_token({{"alg", "HS256"}, {"kid", "hs"}}, expired_claims, hs);
+    const std::string forged = make_token({{"alg", "HS256"}, {"kid", "hs"}}, claims,
                                      [](const std::string& input) { return hmac_sha256(kSecret + "-not-it", input); });
     const std::string unsigned_token =
         b64url(json{{"alg", "none"}, {"typ", "JWT"}}.dump()) + "." + b64url(claims.dump()) + ".";

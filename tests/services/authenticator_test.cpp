@@ -1,9 +1,9 @@
 #include "services/gateway/authenticator.hpp"
 
+#include "support/jwt_tokens.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <chrono>
 #include <string>
@@ -17,31 +17,10 @@ using ::testing::ElementsAre;
 using json = nlohmann::json;
 using Clock = std::chrono::system_clock;
 
-// Tokens are built here with OpenSSL and a local encoder, never with the code under test.
-std::string b64url(const std::string& bytes) {
-    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    unsigned bits = 0;
-    int count = 0;
-    for (unsigned char c : bytes) {
-        bits = (bits << 8) | c;
-        count += 8;
-        while (count >= 6) {
-            count -= 6;
-            out += kAlphabet[(bits >> count) & 63];
-        }
-    }
-    if (count > 0) out += kAlphabet[(bits << (6 - count)) & 63];
-    return out;
-}
-
+// Tokens are built with OpenSSL directly (support/jwt_tokens), never with the code under test.
 std::string hs256_token(const std::string& secret, const json& payload) {
-    const std::string input = b64url(json{{"alg", "HS256"}, {"typ", "JWT"}}.dump()) + "." + b64url(payload.dump());
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-         reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &size);
-    return input + "." + b64url(std::string(reinterpret_cast<const char*>(mac), size));
+    return test::make_token({{"alg", "HS256"}, {"typ", "JWT"}}, payload,
+                            [&](const std::string& input) { return test::hmac_sha256(secret, input); });
 }
 
 const Clock::time_point kNow{std::chrono::seconds{1'700'000'000}};

@@ -1,5 +1,7 @@
 #include "services/gateway/gateway_config.hpp"
 
+#include "support/jwt_tokens.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -70,13 +72,9 @@ private:
 };
 
 std::string rsa_public_pem() {
-    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_RSA_gen(2048), &EVP_PKEY_free);
+    test::Pkey key(EVP_RSA_gen(2048));
     EXPECT_TRUE(key);
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
-    EXPECT_EQ(PEM_write_bio_PUBKEY(bio.get(), key.get()), 1);
-    char* data = nullptr;
-    const long size = BIO_get_mem_data(bio.get(), &data);
-    return std::string(data, static_cast<std::size_t>(size));
+    return test::public_pem(key.get());
 }
 
 const std::string kUpstreams = R"(

@@ -1,9 +1,10 @@
 #include "services/gateway/jwt.hpp"
 
+#include "support/jwt_tokens.hpp"
+
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include <atomic>
 #include <functional>
@@ -19,66 +20,14 @@ namespace {
 using namespace std::chrono_literals;
 using json = nlohmann::json;
 using Clock = std::chrono::system_clock;
+using test::b64url;
+using test::hmac_sha256;
+using test::make_token;
+using test::Pkey;
+using test::public_pem;
+using test::rsa_sha256;
+using test::Signer;
 
-// Tokens are built here with OpenSSL directly and a local encoder, never with the code under test.
-std::string b64url(const std::string& bytes) {
-    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    std::size_t i = 0;
-    for (; i + 2 < bytes.size(); i += 3) {
-        const unsigned n = static_cast<unsigned char>(bytes[i]) << 16 | static_cast<unsigned char>(bytes[i + 1]) << 8 |
-                           static_cast<unsigned char>(bytes[i + 2]);
-        out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63], kAlphabet[n & 63]};
-    }
-    if (bytes.size() - i == 1) {
-        const unsigned n = static_cast<unsigned char>(bytes[i]) << 16;
-        out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63]};
-    } else if (bytes.size() - i == 2) {
-        const unsigned n = static_cast<unsigned char>(bytes[i]) << 16 | static_cast<unsigned char>(bytes[i + 1]) << 8;
-        out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63]};
-    }
-    return out;
-}
-
-std::string hmac_sha256(const std::string& secret, const std::string& data) {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-         reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &size);
-    return std::string(reinterpret_cast<const char*>(mac), size);
-}
-
-struct PkeyFree {
-    void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-
-std::string rsa_sign(EVP_PKEY* key, const std::string& data) {
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-    std::size_t size = 0;
-    EXPECT_EQ(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key), 1);
-    const auto* in = reinterpret_cast<const unsigned char*>(data.data());
-    EXPECT_EQ(EVP_DigestSign(ctx.get(), nullptr, &size, in, data.size()), 1);
-    std::string sig(size, '\0');
-    EXPECT_EQ(EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &size, in, data.size()), 1);
-    sig.resize(size);
-    return sig;
-}
-
-std::string public_pem(EVP_PKEY* key) {
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
-    EXPECT_EQ(PEM_write_bio_PUBKEY(bio.get(), key), 1);
-    char* data = nullptr;
-    const long size = BIO_get_mem_data(bio.get(), &data);
-    return std::string(data, static_cast<std::size_t>(size));
-}
-
-using Signer = std::function<std::string(const std::string& signing_input)>;
-
-std::string make_token(const json& header, const json& payload, const Signer& sign) {
-    const std::string input = b64url(header.dump()) + "." + b64url(payload.dump());
-    return input + "." + b64url(sign(input));
-}
 
 const Clock::time_point kNow{std::chrono::seconds{1'700'000'000}};
 constexpr long long kNowSeconds = 1'700'000'000;
@@ -114,7 +63,7 @@ protected:
         return [secret](const std::string& in) { return hmac_sha256(secret, in); };
     }
     static Signer rs(EVP_PKEY* key = nullptr) {
-        return [key](const std::string& in) { return rsa_sign(key ? key : rsa_key_.get(), in); };
+        return [key](const std::string& in) { return rsa_sha256(key ? key : rsa_key_.get(), in); };
     }
 
     static json claims(long long exp_offset = 300) { return {{"sub", "user-42"}, {"exp", kNowSeconds + exp_offset}}; }
