@@ -78,6 +78,13 @@ public:
 
     unsigned short port() const { return port_; }
 
+    void run_pending() {
+        for (auto& io : contexts_) {
+            io->restart();
+            io->poll();
+        }
+    }
+
     std::vector<asio::io_context*> io_contexts() const {
         std::vector<asio::io_context*> out;
         for (const auto& io : contexts_) out.push_back(io.get());
@@ -195,6 +202,7 @@ HttpServer::~HttpServer() = default;
 
 void HttpServer::start() { impl_->start(); }
 std::vector<asio::io_context*> HttpServer::io_contexts() const { return impl_->io_contexts(); }
+void HttpServer::run_pending() { impl_->run_pending(); }
 unsigned short HttpServer::port() const { return impl_->port(); }
 void HttpServer::stop() { impl_->stop(); }
 

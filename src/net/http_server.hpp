@@ -48,6 +48,9 @@ public:
     // The I/O threads' io_contexts, alive from construction to destruction, so a component can run
     // work for a request (an upstream call) on the thread serving it, without a thread hop.
     std::vector<boost::asio::io_context*> io_contexts() const;
+    // After stop(): runs what other components posted to the I/O threads since (e.g. the completions
+    // of upstream calls their owner just shut down), so nothing queued there outlives its owner.
+    void run_pending();
 
 private:
     class Impl;

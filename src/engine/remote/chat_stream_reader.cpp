@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/text.hpp"
 #include "engine/remote/upstream_error.hpp"
 
 namespace vg::engine {
@@ -11,12 +12,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::size_t kQuoteBytes = 120;
-
-std::string_view trim(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return {};
-    return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
 
 // Upstream JSON should be valid UTF-8 already; a server that cut a character between tokens must not make the
 // whole chunk unparseable, so repair first.

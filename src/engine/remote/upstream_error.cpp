@@ -4,6 +4,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "core/text.hpp"
 #include "engine/text/utf8_stream.hpp"
 
 namespace vg::engine {
@@ -14,12 +15,6 @@ using nlohmann::json;
 constexpr std::size_t kMaxMessageBytes = 500;
 constexpr int kDefaultRetryAfter = 1;
 constexpr int kMaxRetryAfter = 3600;
-
-std::string_view trim(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return {};
-    return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
 
 // The first string found at error.message, error, message, detail.
 std::optional<std::string> message_field(const json& body) {

@@ -150,12 +150,7 @@ public:
         if (runner_) runner_->stop();  // before the model client: its threads may be waiting on answers
         if (server_) server_->stop();
         if (model_) model_->stop();
-        if (server_) {
-            for (auto* io : server_->io_contexts()) {
-                io->restart();
-                io->poll();
-            }
-        }
+        if (server_) server_->run_pending();  // the model client's closed calls complete there
         workers_.reset();  // finishes the jobs already queued
         work_.reset();
         io_.stop();

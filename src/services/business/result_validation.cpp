@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/text.hpp"
+
 namespace vg::services::business {
 namespace {
 
@@ -20,13 +22,6 @@ constexpr std::size_t kMaxQuotedBytes = 80;
 
 [[noreturn]] void fail(const std::string& path, const std::string& problem) {
     throw ModelOutputInvalid(path + ": " + problem);
-}
-
-std::string_view trim(std::string_view text) {
-    const auto begin = text.find_first_not_of(" \t\r\n");
-    if (begin == std::string_view::npos) return {};
-    const auto end = text.find_last_not_of(" \t\r\n");
-    return text.substr(begin, end - begin + 1);
 }
 
 std::optional<json> parse(std::string_view text) {

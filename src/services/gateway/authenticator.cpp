@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/text.hpp"
+
 namespace vg::services::gateway {
 
 namespace {
@@ -10,12 +12,6 @@ std::vector<ApiKeyEntry> entries_of(const AuthConfig& config) {
     std::vector<ApiKeyEntry> entries;
     for (const auto& key : config.api_keys) entries.push_back(key.entry);
     return entries;
-}
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-    return text;
 }
 
 bool looks_like_jwt(std::string_view token) { return std::count(token.begin(), token.end(), '.') == 2; }
@@ -36,9 +32,9 @@ std::variant<Principal, AuthFailure> Authenticator::authenticate(const net::Requ
         if (header->size() <= kBearer.size() || !net::iequals(header->substr(0, kBearer.size()), kBearer)) {
             return AuthFailure{401, "unauthenticated", "Authorization must be 'Bearer <API key or token>'"};
         }
-        credential = trim(header->substr(kBearer.size()));
-    } else if (auto key = request.headers.get("X-API-Key"); key && !trim(*key).empty()) {
-        credential = trim(*key);
+        credential = trim(header->substr(kBearer.size()), " \t");
+    } else if (auto key = request.headers.get("X-API-Key"); key && !trim(*key, " \t").empty()) {
+        credential = trim(*key, " \t");
     } else {
         return AuthFailure{401, "unauthenticated", "this route needs an API key or a bearer token"};
     }

@@ -2,15 +2,11 @@
 
 #include <algorithm>
 
+#include "core/text.hpp"
+
 namespace vg::services::gateway {
 
 namespace {
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-    return text;
-}
 
 bool trusted(std::string_view host, const std::vector<std::string>& proxies) {
     return std::find(proxies.begin(), proxies.end(), host) != proxies.end();
@@ -40,7 +36,7 @@ std::string client_address(const net::Request& request, const std::vector<std::s
     std::string_view forwarded = joined;
     while (!forwarded.empty()) {
         auto comma = forwarded.rfind(',');
-        std::string_view entry = trim(comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1));
+        std::string_view entry = trim(comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1), " \t");
         forwarded = comma == std::string_view::npos ? std::string_view{} : forwarded.substr(0, comma);
         if (entry.empty()) continue;
         if (!trusted(entry, trusted_proxies)) return std::string(entry);

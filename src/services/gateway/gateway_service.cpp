@@ -103,12 +103,7 @@ public:
         }
         // The pools' calls complete (as closed) on the server's stopped threads: run those completions
         // here so nothing queued there still holds a pool when the contexts go away.
-        if (server_) {
-            for (auto* io : server_->io_contexts()) {
-                io->restart();
-                io->poll();
-            }
-        }
+        if (server_) server_->run_pending();
         state.reset();
         work_.reset();
         io_.stop();
