@@ -1,16 +1,10 @@
 #include "cluster/redis_rate_limiter.hpp"
 
 #include <hiredis/hiredis.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/time.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <initializer_list>
-#include <stdexcept>
 #include <system_error>
 #include <utility>
 
@@ -69,60 +63,9 @@ end
 return {allowed, tostring(tokens), retry}
 )lua";
 
-struct ReplyFree {
-    void operator()(redisReply* reply) const { freeReplyObject(reply); }
-};
-using ReplyPtr = std::unique_ptr<redisReply, ReplyFree>;
-
-struct Reply {
-    ReplyPtr reply;  // null: the connection failed (see `error`) and must be dropped
-    std::string error;
-    bool timed_out = false;
-};
-
-// hiredis writes with write(2), so a server that has gone away can raise SIGPIPE, whose default
-// action kills the process. Blocks it on this thread for the guard's scope and swallows one raised
-// meanwhile, leaving the process's signal handling alone.
-class SigpipeGuard {
-public:
-    SigpipeGuard() {
-        sigemptyset(&pipe_);
-        sigaddset(&pipe_, SIGPIPE);
-        sigset_t pending;
-        sigpending(&pending);
-        was_pending_ = sigismember(&pending, SIGPIPE) == 1;
-        pthread_sigmask(SIG_BLOCK, &pipe_, &old_mask_);
-    }
-    ~SigpipeGuard() {
-        if (!was_pending_) {
-            sigset_t pending;
-            sigpending(&pending);
-            if (sigismember(&pending, SIGPIPE) == 1) {
-                const timespec no_wait{0, 0};
-                sigtimedwait(&pipe_, nullptr, &no_wait);
-            }
-        }
-        pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
-    }
-    SigpipeGuard(const SigpipeGuard&) = delete;
-    SigpipeGuard& operator=(const SigpipeGuard&) = delete;
-
-private:
-    sigset_t pipe_;
-    sigset_t old_mask_;
-    bool was_pending_ = false;
-};
-
-milliseconds time_left(steady_clock::time_point deadline) {
-    return std::chrono::ceil<milliseconds>(deadline - steady_clock::now());
-}
-
-timeval to_timeval(milliseconds duration) {
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(duration.count() / 1000);
-    tv.tv_usec = static_cast<suseconds_t>(duration.count() % 1000 * 1000);
-    return tv;
-}
+using redis::Reply;
+using redis::command;
+using redis::expect;
 
 std::string format_number(double value) {
     char buffer[64];
@@ -130,63 +73,7 @@ std::string format_number(double value) {
     return ec == std::errc{} ? std::string(buffer, end) : std::string("0");
 }
 
-// Sends one command, bounded by `deadline`.
-Reply command(redisContext* context, steady_clock::time_point deadline, std::initializer_list<std::string_view> args) {
-    const milliseconds left = time_left(deadline);
-    if (left <= milliseconds{0}) return {nullptr, "timed out", true};
-    if (redisSetTimeout(context, to_timeval(left)) != REDIS_OK) {
-        return {nullptr, std::string("cannot set timeout: ") + context->errstr, false};
-    }
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lengths;
-    argv.reserve(args.size());
-    lengths.reserve(args.size());
-    for (std::string_view arg : args) {
-        argv.push_back(arg.data());
-        lengths.push_back(arg.size());
-    }
-    errno = 0;
-    void* raw = redisCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data());
-    const int saved_errno = errno;
-    if (raw == nullptr) {
-        // A blocking hiredis read that hits SO_RCVTIMEO fails with EAGAIN.
-        const bool timed_out = context->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK);
-        if (timed_out) return {nullptr, "timed out after " + std::to_string(left.count()) + " ms", true};
-        return {nullptr, context->errstr[0] != '\0' ? context->errstr : "connection lost", false};
-    }
-    return {ReplyPtr(static_cast<redisReply*>(raw)), {}, false};
-}
-
-// True when `reply` is a reply of `type`; otherwise says why in `error`, prefixed with `what`.
-bool expect(const Reply& reply, int type, std::string_view what, std::string& error) {
-    if (!reply.reply) {
-        error = std::string(what) + ": " + reply.error;
-        return false;
-    }
-    if (reply.reply->type == REDIS_REPLY_ERROR) {
-        error = std::string(what) + ": " + std::string(reply.reply->str, reply.reply->len);
-        return false;
-    }
-    if (reply.reply->type != type) {
-        error = std::string(what) + ": unexpected reply type " + std::to_string(reply.reply->type);
-        return false;
-    }
-    return true;
-}
-
 }  // namespace
-
-void validate_redis_config(const RedisConfig& config) {
-    if (config.host.empty()) throw std::invalid_argument("redis: host must not be empty");
-    if (config.port < 1 || config.port > 65535) throw std::invalid_argument("redis: port must be in 1..65535");
-    if (config.database < 0) throw std::invalid_argument("redis: database must be >= 0");
-    if (config.timeout <= milliseconds{0}) throw std::invalid_argument("redis: timeout must be > 0");
-    if (config.pool_size == 0) throw std::invalid_argument("redis: pool_size must be at least 1");
-}
-
-void RedisRateLimiter::ContextFree::operator()(redisContext* context) const {
-    redisFree(context);
-}
 
 RedisRateLimiter::RedisRateLimiter(RedisConfig config, bool fail_open)
     : config_(std::move(config)), fail_open_(fail_open), endpoint_(config_.host + ":" + std::to_string(config_.port)) {
@@ -202,7 +89,7 @@ RateDecision RedisRateLimiter::try_acquire(std::string_view key, const RateLimit
     std::string redis_key = config_.key_prefix;
     redis_key.append(key);
 
-    SigpipeGuard sigpipe_guard;
+    redis::SigpipeGuard sigpipe_guard;
     for (int attempt = 1;; ++attempt) {
         Lease leased = lease(deadline);
         if (!leased.connection) return failed(limit, leased.error);
@@ -268,30 +155,10 @@ RedisRateLimiter::Lease RedisRateLimiter::lease(steady_clock::time_point deadlin
 
 std::unique_ptr<RedisRateLimiter::Connection> RedisRateLimiter::connect(steady_clock::time_point deadline,
                                                                         std::string& error) const {
-    const milliseconds left = time_left(deadline);
-    if (left <= milliseconds{0}) {
-        error = "connect: timed out";
-        return nullptr;
-    }
     auto connection = std::make_unique<Connection>();
-    connection->context.reset(redisConnectWithTimeout(config_.host.c_str(), config_.port, to_timeval(left)));
+    connection->context = redis::connect(config_, deadline, error);
+    if (!connection->context) return nullptr;
     redisContext* context = connection->context.get();
-    if (context == nullptr) {
-        error = "connect: cannot allocate a hiredis context";
-        return nullptr;
-    }
-    if (context->err != 0) {
-        error = std::string("connect: ") + context->errstr;
-        return nullptr;
-    }
-    if (!config_.password.empty() &&
-        !expect(command(context, deadline, {"AUTH", config_.password}), REDIS_REPLY_STATUS, "AUTH", error)) {
-        return nullptr;
-    }
-    if (config_.database != 0 && !expect(command(context, deadline, {"SELECT", std::to_string(config_.database)}),
-                                         REDIS_REPLY_STATUS, "SELECT", error)) {
-        return nullptr;
-    }
     Reply sha = command(context, deadline, {"SCRIPT", "LOAD", kScript});
     if (!expect(sha, REDIS_REPLY_STRING, "SCRIPT LOAD", error)) return nullptr;
     connection->script_sha.assign(sha.reply->str, sha.reply->len);

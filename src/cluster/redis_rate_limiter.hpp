@@ -10,24 +10,9 @@
 #include <vector>
 
 #include "cluster/rate_limiter.hpp"
-
-struct redisContext;
+#include "cluster/redis_connection.hpp"
 
 namespace vg::cluster {
-
-struct RedisConfig {
-    std::string host = "127.0.0.1";
-    int port = 6379;
-    std::string password;  // AUTH when not empty
-    int database = 0;      // SELECT when not 0
-    // Bounds a whole call: waiting for a pooled connection, connecting, and the commands.
-    std::chrono::milliseconds timeout{200};
-    std::string key_prefix = "visiongrid:ratelimit:";
-    std::size_t pool_size = 4;  // connections at most; callers beyond that wait (within `timeout`) for one
-};
-
-// Throws std::invalid_argument naming the offending field.
-void validate_redis_config(const RedisConfig& config);
 
 // One token bucket per key shared by every process pointing at the same Redis, so gateway replicas
 // enforce one limit together. Each decision is one Lua script run atomically in Redis, reading the
@@ -53,11 +38,8 @@ public:
     RateDecision try_acquire(std::string_view key, const RateLimit& limit, double cost = 1) override;
 
 private:
-    struct ContextFree {
-        void operator()(redisContext* context) const;
-    };
     struct Connection {
-        std::unique_ptr<redisContext, ContextFree> context;
+        redis::ContextPtr context;
         std::string script_sha;  // from SCRIPT LOAD on this connection
     };
     struct Lease {

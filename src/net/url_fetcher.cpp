@@ -11,7 +11,6 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -38,6 +37,12 @@ using Clock = std::chrono::steady_clock;
 using Strand = asio::strand<asio::io_context::executor_type>;
 
 constexpr std::size_t kMaxUrlInMessage = 300;
+
+// What is sent: a GET without a body, or a POST with `body` and extra headers.
+struct Outgoing {
+    std::optional<std::string> body;
+    std::vector<std::pair<std::string, std::string>> headers;
+};
 
 std::string to_lower(std::string_view s) {
     std::string out(s);
@@ -173,11 +178,12 @@ public:
 
     FetchResult fetch(const std::string& first_url) {
         const auto deadline = Clock::now() + policy_.timeout;
+        const Outgoing get;
         std::string current = first_url;
         for (int redirects = 0;; ++redirects) {
             const Url url = check_url(current, policy_);
             const auto addresses = resolve(url, current, deadline);
-            HopResult hop = exchange(url, addresses, current, deadline);
+            HopResult hop = exchange(url, addresses, current, get, deadline);
             if (!hop.location)
                 return FetchResult{std::move(hop.body), std::move(hop.content_type), display_url(current)};
             if (redirects >= policy_.max_redirects) {
@@ -187,6 +193,14 @@ public:
             }
             current = resolve_location(url, *hop.location);
         }
+    }
+
+    FetchResult post(const std::string& text, const Outgoing& out) {
+        const auto deadline = Clock::now() + policy_.timeout;
+        const Url url = check_url(text, policy_);
+        const auto addresses = resolve(url, text, deadline);
+        HopResult hop = exchange(url, addresses, text, out, deadline);
+        return FetchResult{std::move(hop.body), std::move(hop.content_type), display_url(text)};
     }
 
 private:
@@ -235,12 +249,12 @@ private:
 
     // Connects to the checked endpoints only (never to the name again), then one request and one response.
     HopResult exchange(const Url& url, const std::vector<tcp::endpoint>& endpoints, const std::string& text,
-                       Clock::time_point deadline) {
+                       const Outgoing& out, Clock::time_point deadline) {
         const Strand strand = asio::make_strand(io_);
         if (!url.is_tls()) {
             tcp::socket socket(strand);
             connect(socket, endpoints, strand, text, deadline);
-            return request(socket, socket, url, strand, text, deadline);
+            return request(socket, socket, url, strand, text, out, deadline);
         }
         asio::ssl::stream<tcp::socket> stream(strand, tls_);
         connect(stream.next_layer(), endpoints, strand, text, deadline);
@@ -260,7 +274,7 @@ private:
             },
             [&] { close_quietly(stream.next_layer()); });
         if (ec) fail("url_fetch_failed", text, "TLS handshake failed: " + ec.message());
-        return request(stream, stream.next_layer(), url, strand, text, deadline);
+        return request(stream, stream.next_layer(), url, strand, text, out, deadline);
     }
 
     void connect(tcp::socket& socket, const std::vector<tcp::endpoint>& endpoints, const Strand& strand,
@@ -276,13 +290,18 @@ private:
 
     template <class Stream>
     HopResult request(Stream& stream, tcp::socket& socket, const Url& url, const Strand& strand,
-                      const std::string& text, Clock::time_point deadline) {
+                      const std::string& text, const Outgoing& out, Clock::time_point deadline) {
         const auto close = [&] { close_quietly(socket); };
-        http::request<http::empty_body> req{http::verb::get, url.target, 11};
+        http::request<http::string_body> req{out.body ? http::verb::post : http::verb::get, url.target, 11};
         req.set(http::field::host, url.host_header());
         req.set(http::field::user_agent, "visiongrid");
         req.set(http::field::accept, "*/*");
         req.set(http::field::connection, "close");
+        if (out.body) {
+            for (const auto& [name, value] : out.headers) req.set(name, value);
+            req.body() = *out.body;
+            req.prepare_payload();
+        }
         auto ec = await(
             strand, deadline, text, "write",
             [&](auto done) { http::async_write(stream, req, [done](error_code e, std::size_t) { done(e); }); }, close);
@@ -304,7 +323,11 @@ private:
         const auto& head = parser.get();
         const int status = static_cast<int>(head.result_int());
         HopResult result;
-        if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
+        if (out.body) {
+            // A POST is delivered or not: any 2xx is success, and a redirect is not followed (it would
+            // turn into a GET or resend the body somewhere the caller never named).
+            if (status < 200 || status > 299) fail("url_fetch_failed", text, "status " + std::to_string(status));
+        } else if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
             const auto location = head.find(http::field::location);
             if (location == head.end() || location->value().empty()) {
                 fail("url_fetch_failed", text, "status " + std::to_string(status) + " without a Location");
@@ -312,7 +335,7 @@ private:
             result.location = std::string(location->value());
             return result;
         }
-        if (status != 200) fail("url_fetch_failed", text, "status " + std::to_string(status));
+        if (!out.body && status != 200) fail("url_fetch_failed", text, "status " + std::to_string(status));
         const auto limit = static_cast<std::uint64_t>(policy_.max_bytes);
         if (const auto length = parser.content_length(); length && *length > limit) {
             fail("url_too_large", text,
@@ -350,8 +373,17 @@ UrlFetcher::UrlFetcher(asio::io_context& io, FetchPolicy policy, FetchHooks hook
 
 UrlFetcher::~UrlFetcher() = default;
 
+void check_fetch_url(const std::string& url, const FetchPolicy& policy) {
+    check_url(url, policy);
+}
+
 FetchResult UrlFetcher::fetch(const std::string& url) {
     return impl_->fetch(url);
+}
+
+FetchResult UrlFetcher::post(const std::string& url, std::string body,
+                             std::vector<std::pair<std::string, std::string>> headers) {
+    return impl_->post(url, Outgoing{std::move(body), std::move(headers)});
 }
 
 }  // namespace vg::net

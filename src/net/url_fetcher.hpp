@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "net/ip_ranges.hpp"
@@ -44,6 +45,10 @@ struct FetchHooks {
     std::function<bool(const boost::asio::ip::address&)> is_forbidden;
 };
 
+// Throws what fetch() would for `url` itself (scheme, user info, host allowlist), without touching the
+// network: for checking a URL when it is submitted rather than when it is used.
+void check_fetch_url(const std::string& url, const FetchPolicy& policy);
+
 // Fetches one resource by URL for a batch job without letting the caller reach internal services.
 // Each hop (the URL and every redirect Location) is checked from scratch: scheme, no user info, host on the
 // allowlist, then the host is resolved here and EVERY address checked before connecting to a checked address,
@@ -65,6 +70,9 @@ public:
     UrlFetcher& operator=(const UrlFetcher&) = delete;
 
     FetchResult fetch(const std::string& url);
+    // POSTs `body` with `headers` (Content-Type among them) under the same checks, for a webhook: any 2xx
+    // succeeds; a redirect is not followed and, like any other status, fails with url_fetch_failed.
+    FetchResult post(const std::string& url, std::string body, std::vector<std::pair<std::string, std::string>> headers);
 
 private:
     class Impl;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vg::store {
@@ -34,6 +35,10 @@ struct JobRecord {
     nlohmann::json metadata;  // null or an object
     std::string webhook_url;
     std::string state;  // running | done | cancelled
+    // The completion webhook: "" (none, or the job still runs), pending, delivered or failed.
+    std::string webhook_state;
+    int webhook_attempts = 0;
+    std::string webhook_error;
     // pending counts items not finished yet, running ones included.
     std::size_t total = 0, done = 0, failed = 0, pending = 0;
     std::chrono::system_clock::time_point created_at, updated_at;
@@ -66,6 +71,10 @@ public:
     // attempts + 1. Two callers never get the same item. An expired item that has used up its
     // attempts fails instead.
     virtual std::vector<JobItem> claim(const std::string& owner, std::size_t max, std::chrono::milliseconds lease) = 0;
+    // Leases this one item (when a queue names it), on the same terms as claim(): nullopt when it is not
+    // there to take (finished, leased by a live worker, out of attempts, or its job is not running).
+    virtual std::optional<JobItem> claim_item(const std::string& job_id, int index, const std::string& owner,
+                                              std::chrono::milliseconds lease) = 0;
     // Extends the lease `item` (as claim() returned it) names; false when it was lost.
     virtual bool renew(const JobItem& item, const std::string& owner, std::chrono::milliseconds lease) = 0;
     // Finishes the leased item as done; false (and nothing changed) when the lease was lost, so a late
@@ -77,6 +86,15 @@ public:
     // A running job becomes cancelled: no more claims, payloads dropped. Items in flight may still
     // finish. Nothing happens for a finished or unknown job.
     virtual void cancel(const std::string& job_id) = 0;
+
+    // Finished jobs (done or cancelled) whose webhook is due: never tried, or a retry whose time has
+    // come; oldest first. Each is held for `lease` (other callers skip it meanwhile) and its attempts
+    // go up by one. Returns (job id, attempts after this claim) pairs.
+    virtual std::vector<std::pair<std::string, int>> claim_webhooks(std::size_t max, std::chrono::milliseconds lease) = 0;
+    // The outcome of the delivery attempt `attempts` names: delivered; or failed with `error`, tried
+    // again at `retry_at` or, without one, given up for good. Nothing happens for a stale attempt.
+    virtual void record_webhook(const std::string& job_id, int attempts, bool delivered, const std::string& error,
+                                std::optional<std::chrono::system_clock::time_point> retry_at) = 0;
 };
 
 // Opens the job store in the database `config.url` names (the results database) and migrates its

@@ -65,6 +65,13 @@ constexpr Migration kSqliteMigrations[] = {
             FOREIGN KEY (job_id, item_index) REFERENCES job_items (job_id, item_index) ON DELETE CASCADE
         ) STRICT;
     )sql"},
+    {4, "job completion webhooks", R"sql(
+        ALTER TABLE jobs ADD COLUMN webhook_state TEXT NOT NULL DEFAULT '';
+        ALTER TABLE jobs ADD COLUMN webhook_attempts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN webhook_next_at INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN webhook_error TEXT NOT NULL DEFAULT '';
+        CREATE INDEX jobs_webhook_idx ON jobs (webhook_state, webhook_next_at);
+    )sql"},
 };
 
 constexpr Migration kPostgresMigrations[] = {
@@ -121,6 +128,13 @@ constexpr Migration kPostgresMigrations[] = {
             PRIMARY KEY (job_id, item_index),
             FOREIGN KEY (job_id, item_index) REFERENCES job_items (job_id, item_index) ON DELETE CASCADE
         );
+    )sql"},
+    {4, "job completion webhooks", R"sql(
+        ALTER TABLE jobs ADD COLUMN webhook_state text NOT NULL DEFAULT '';
+        ALTER TABLE jobs ADD COLUMN webhook_attempts integer NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN webhook_next_at timestamptz NOT NULL DEFAULT 'epoch';
+        ALTER TABLE jobs ADD COLUMN webhook_error text NOT NULL DEFAULT '';
+        CREATE INDEX jobs_webhook_idx ON jobs (webhook_state, webhook_next_at);
     )sql"},
 };
 

@@ -33,6 +33,11 @@ constexpr const char* kFinish = "vg_jobs_finish";
 constexpr const char* kTouch = "vg_jobs_touch";
 constexpr const char* kDropPayloads = "vg_jobs_drop_payloads";
 constexpr const char* kCancel = "vg_jobs_cancel";
+constexpr const char* kClaimItem = "vg_jobs_claim_item";
+constexpr const char* kClaimWebhooks = "vg_jobs_claim_webhooks";
+constexpr const char* kRecordWebhook = "vg_jobs_record_webhook";
+// Set when a job finishes: its webhook (if it has one) is due at once.
+#define VG_WEBHOOK_DUE "webhook_state = CASE WHEN webhook_url <> '' THEN 'pending' ELSE '' END, webhook_next_at = 'epoch'"
 
 void prepare_statements(pqxx::connection& connection) {
     connection.prepare(kInsertJob,
@@ -45,7 +50,9 @@ void prepare_statements(pqxx::connection& connection) {
                        "SELECT j.id, j.task, j.caller_reference, j.metadata::text, j.webhook_url, j.state, " VG_EPOCH_US(
                            "j.created_at") ", " VG_EPOCH_US("j.updated_at") ", COUNT(i.item_index), "
                                                                              "COUNT(*) FILTER (WHERE i.state = 'done'), "
-                                                                             "COUNT(*) FILTER (WHERE i.state = 'failed') "
+                                                                             "COUNT(*) FILTER (WHERE i.state = 'failed'), "
+                                                                             "j.webhook_state, j.webhook_attempts, "
+                                                                             "j.webhook_error "
                                                                              "FROM jobs j LEFT JOIN job_items i ON "
                                                                              "i.job_id = j.id WHERE j.id = $1 GROUP BY "
                                                                              "j.id");
@@ -81,12 +88,30 @@ void prepare_statements(pqxx::connection& connection) {
     connection.prepare(kLockJob, "SELECT state FROM jobs WHERE id = $1 FOR UPDATE");
     connection.prepare(kLeft, "SELECT COUNT(*) FROM job_items WHERE job_id = $1 AND state NOT IN ('done', 'failed')");
     connection.prepare(
-        kFinish, "UPDATE jobs SET state = 'done', updated_at = " VG_MICROS(2) " WHERE id = $1 AND state = 'running'");
+        kFinish, "UPDATE jobs SET state = 'done', updated_at = " VG_MICROS(2) ", " VG_WEBHOOK_DUE
+                 " WHERE id = $1 AND state = 'running'");
     connection.prepare(kTouch, "UPDATE jobs SET updated_at = " VG_MICROS(2) " WHERE id = $1");
     connection.prepare(kDropPayloads, "DELETE FROM job_payloads WHERE job_id = $1");
     connection.prepare(kCancel, "UPDATE jobs SET state = 'cancelled', updated_at = " VG_MICROS(
-                                    2) " WHERE id = $1 AND state = 'running'");
+                                    2) ", " VG_WEBHOOK_DUE " WHERE id = $1 AND state = 'running'");
+    connection.prepare(kClaimItem,
+                       std::string("UPDATE job_items SET state = 'running', lease_owner = $1, lease_until = " VG_MICROS(
+                           2) ", attempts = attempts + 1 WHERE job_id = $3 AND item_index = $4 AND attempts < $5 AND "
+                              "(state = 'pending' OR (state = 'running' AND lease_until < " VG_MICROS(
+                                  6) ")) AND EXISTS (SELECT 1 FROM jobs j WHERE j.id = job_items.job_id AND "
+                                     "j.state = 'running') RETURNING ") +
+                           kItemColumns);
+    connection.prepare(kClaimWebhooks,
+                       "UPDATE jobs u SET webhook_next_at = " VG_MICROS(1) ", webhook_attempts = u.webhook_attempts + 1 "
+                       "FROM (SELECT id FROM jobs WHERE webhook_state = 'pending' AND webhook_next_at <= " VG_MICROS(
+                           2) " ORDER BY updated_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) c WHERE u.id = c.id "
+                              "RETURNING u.id, u.webhook_attempts");
+    connection.prepare(kRecordWebhook,
+                       "UPDATE jobs SET webhook_state = $1, webhook_error = $2, webhook_next_at = " VG_MICROS(
+                           3) " WHERE id = $4 AND webhook_attempts = $5 AND webhook_state = 'pending'");
 }
+
+#undef VG_WEBHOOK_DUE
 
 #undef VG_MICROS
 #undef VG_EPOCH_US
@@ -176,6 +201,9 @@ std::optional<JobRecord> PostgresJobStore::get(const std::string& job_id) {
         job.done = row[9].as<std::size_t>();
         job.failed = row[10].as<std::size_t>();
         job.pending = job.total - job.done - job.failed;
+        job.webhook_state = text_of(row[11]);
+        job.webhook_attempts = row[12].as<int>();
+        job.webhook_error = text_of(row[13]);
         return job;
     });
 }
@@ -228,6 +256,19 @@ std::vector<JobItem> PostgresJobStore::claim(const std::string& owner, std::size
     return claimed;
 }
 
+std::optional<JobItem> PostgresJobStore::claim_item(const std::string& job_id, int index, const std::string& owner,
+                                                    std::chrono::milliseconds lease) {
+    const long long now = now_micros();
+    const long long until = now + static_cast<long long>(lease.count()) * 1000;
+    return pool_->run("claim job item", [&](pqxx::connection& connection) -> std::optional<JobItem> {
+        pqxx::work tx(connection);
+        const auto rows = tx.exec_prepared(kClaimItem, owner, until, job_id, index, max_attempts_, now);
+        tx.commit();
+        if (rows.empty()) return std::nullopt;
+        return read_item(rows[0]);
+    });
+}
+
 bool PostgresJobStore::renew(const JobItem& item, const std::string& owner, std::chrono::milliseconds lease) {
     const long long until = now_micros() + static_cast<long long>(lease.count()) * 1000;
     return pool_->run("renew job item", [&](pqxx::connection& connection) {
@@ -269,6 +310,34 @@ void PostgresJobStore::cancel(const std::string& job_id) {
     pool_->run("cancel job", [&](pqxx::connection& connection) {
         pqxx::work tx(connection);
         if (tx.exec_prepared(kCancel, job_id, now).affected_rows() > 0) tx.exec_prepared(kDropPayloads, job_id);
+        tx.commit();
+    });
+}
+
+std::vector<std::pair<std::string, int>> PostgresJobStore::claim_webhooks(std::size_t max,
+                                                                          std::chrono::milliseconds lease) {
+    if (max == 0) return {};
+    const long long now = now_micros();
+    const long long until = now + static_cast<long long>(lease.count()) * 1000;
+    return pool_->run("claim webhooks", [&](pqxx::connection& connection) {
+        pqxx::work tx(connection);
+        std::vector<std::pair<std::string, int>> out;
+        for (const auto& row : tx.exec_prepared(kClaimWebhooks, until, now, static_cast<long long>(max))) {
+            out.emplace_back(text_of(row[0]), row[1].as<int>());
+        }
+        tx.commit();
+        return out;
+    });
+}
+
+void PostgresJobStore::record_webhook(const std::string& job_id, int attempts, bool delivered, const std::string& error,
+                                      std::optional<std::chrono::system_clock::time_point> retry_at) {
+    const std::string state = delivered ? "delivered" : (retry_at ? "pending" : "failed");
+    const long long next = retry_at ? static_cast<long long>(to_micros(*retry_at)) : 0;
+    const std::string clean_error = sanitize_utf8(error);
+    pool_->run("record webhook", [&](pqxx::connection& connection) {
+        pqxx::work tx(connection);
+        tx.exec_prepared(kRecordWebhook, state, clean_error, next, job_id, attempts);
         tx.commit();
     });
 }

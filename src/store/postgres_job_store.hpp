@@ -30,10 +30,15 @@ public:
     std::vector<JobItem> items(const std::string& job_id) override;
     std::string payload(const std::string& job_id, int index) override;
     std::vector<JobItem> claim(const std::string& owner, std::size_t max, std::chrono::milliseconds lease) override;
+    std::optional<JobItem> claim_item(const std::string& job_id, int index, const std::string& owner,
+                                      std::chrono::milliseconds lease) override;
     bool renew(const JobItem& item, const std::string& owner, std::chrono::milliseconds lease) override;
     bool complete(const JobItem& item, const std::string& owner, const std::string& result_id) override;
     bool fail(const JobItem& item, const std::string& owner, const std::string& error, bool retry) override;
     void cancel(const std::string& job_id) override;
+    std::vector<std::pair<std::string, int>> claim_webhooks(std::size_t max, std::chrono::milliseconds lease) override;
+    void record_webhook(const std::string& job_id, int attempts, bool delivered, const std::string& error,
+                        std::optional<std::chrono::system_clock::time_point> retry_at) override;
 
 private:
     std::unique_ptr<PostgresPool> pool_;

@@ -28,6 +28,10 @@ JobItem read_item(const SqliteStatement& row) {
     return item;
 }
 
+// Set when a job finishes: its webhook (if it has one) is due at once.
+constexpr const char* kWebhookDue =
+    "webhook_state = CASE WHEN webhook_url <> '' THEN 'pending' ELSE '' END, webhook_next_at = 0";
+
 std::int64_t now_micros() {
     return to_micros(std::chrono::system_clock::now());
 }
@@ -41,8 +45,8 @@ void finish_job_if_complete(SqliteConnection& connection, const std::string& job
         left.step();
         if (left.integer(0) != 0) return;
     }
-    SqliteStatement done(connection,
-                         "UPDATE jobs SET state = 'done', updated_at = ? WHERE id = ? AND state = 'running'");
+    SqliteStatement done(connection, std::string("UPDATE jobs SET state = 'done', updated_at = ?, ") + kWebhookDue +
+                                         " WHERE id = ? AND state = 'running'");
     done.bind(1, now);
     done.bind(2, job_id);
     done.step();
@@ -132,7 +136,8 @@ std::optional<JobRecord> SqliteJobStore::get(const std::string& job_id) {
     SqliteStatement select(*connection_,
                            "SELECT j.id, j.task, j.caller_reference, j.metadata, j.webhook_url, j.state, j.created_at, "
                            "j.updated_at, COUNT(i.item_index), COALESCE(SUM(i.state = 'done'), 0), "
-                           "COALESCE(SUM(i.state = 'failed'), 0) "
+                           "COALESCE(SUM(i.state = 'failed'), 0), j.webhook_state, j.webhook_attempts, "
+                           "j.webhook_error "
                            "FROM jobs j LEFT JOIN job_items i ON i.job_id = j.id WHERE j.id = ? GROUP BY j.id");
     select.bind(1, job_id);
     if (!select.step()) return std::nullopt;
@@ -149,6 +154,9 @@ std::optional<JobRecord> SqliteJobStore::get(const std::string& job_id) {
     job.done = static_cast<std::size_t>(select.integer(9));
     job.failed = static_cast<std::size_t>(select.integer(10));
     job.pending = job.total - job.done - job.failed;
+    job.webhook_state = select.text(11);
+    job.webhook_attempts = static_cast<int>(select.integer(12));
+    job.webhook_error = select.text(13);
     return job;
 }
 
@@ -210,6 +218,28 @@ std::vector<JobItem> SqliteJobStore::claim(const std::string& owner, std::size_t
         return std::tie(a.job_id, a.index) < std::tie(b.job_id, b.index);
     });
     return claimed;
+}
+
+std::optional<JobItem> SqliteJobStore::claim_item(const std::string& job_id, int index, const std::string& owner,
+                                                  std::chrono::milliseconds lease) {
+    const std::int64_t now = now_micros();
+    return transaction([&](SqliteConnection& connection) -> std::optional<JobItem> {
+        SqliteStatement update(connection,
+                               std::string("UPDATE job_items SET state = 'running', lease_owner = ?, lease_until = ?, "
+                                           "attempts = attempts + 1 WHERE job_id = ? AND item_index = ? AND "
+                                           "attempts < ? AND (state = 'pending' OR (state = 'running' AND "
+                                           "lease_until < ?)) AND EXISTS (SELECT 1 FROM jobs j WHERE j.id = "
+                                           "job_items.job_id AND j.state = 'running') RETURNING ") +
+                                   kItemColumns);
+        update.bind(1, owner);
+        update.bind(2, now + lease.count() * 1000);
+        update.bind(3, job_id);
+        update.bind(4, std::int64_t{index});
+        update.bind(5, std::int64_t{max_attempts_});
+        update.bind(6, now);
+        if (!update.step()) return std::nullopt;
+        return read_item(update);
+    });
 }
 
 bool SqliteJobStore::renew(const JobItem& item, const std::string& owner, std::chrono::milliseconds lease) {
@@ -278,8 +308,8 @@ bool SqliteJobStore::fail(const JobItem& item, const std::string& owner, const s
 void SqliteJobStore::cancel(const std::string& job_id) {
     const std::int64_t now = now_micros();
     transaction([&](SqliteConnection& connection) {
-        SqliteStatement update(
-            connection, "UPDATE jobs SET state = 'cancelled', updated_at = ? WHERE id = ? AND state = 'running'");
+        SqliteStatement update(connection, std::string("UPDATE jobs SET state = 'cancelled', updated_at = ?, ") +
+                                               kWebhookDue + " WHERE id = ? AND state = 'running'");
         update.bind(1, now);
         update.bind(2, job_id);
         update.step();
@@ -287,6 +317,40 @@ void SqliteJobStore::cancel(const std::string& job_id) {
         SqliteStatement drop(connection, "DELETE FROM job_payloads WHERE job_id = ?");
         drop.bind(1, job_id);
         drop.step();
+    });
+}
+
+std::vector<std::pair<std::string, int>> SqliteJobStore::claim_webhooks(std::size_t max,
+                                                                        std::chrono::milliseconds lease) {
+    if (max == 0) return {};
+    const std::int64_t now = now_micros();
+    return transaction([&](SqliteConnection& connection) {
+        SqliteStatement update(connection,
+                               "UPDATE jobs SET webhook_next_at = ?, webhook_attempts = webhook_attempts + 1 "
+                               "WHERE id IN (SELECT id FROM jobs WHERE webhook_state = 'pending' AND "
+                               "webhook_next_at <= ? ORDER BY updated_at, id LIMIT ?) RETURNING id, webhook_attempts");
+        update.bind(1, now + lease.count() * 1000);
+        update.bind(2, now);
+        update.bind(3, static_cast<std::int64_t>(max));
+        std::vector<std::pair<std::string, int>> out;
+        while (update.step()) out.emplace_back(update.text(0), static_cast<int>(update.integer(1)));
+        return out;
+    });
+}
+
+void SqliteJobStore::record_webhook(const std::string& job_id, int attempts, bool delivered, const std::string& error,
+                                    std::optional<std::chrono::system_clock::time_point> retry_at) {
+    const char* state = delivered ? "delivered" : (retry_at ? "pending" : "failed");
+    transaction([&](SqliteConnection& connection) {
+        SqliteStatement update(connection,
+                               "UPDATE jobs SET webhook_state = ?, webhook_error = ?, webhook_next_at = ? WHERE id = ? "
+                               "AND webhook_attempts = ? AND webhook_state = 'pending'");
+        update.bind(1, std::string(state));
+        update.bind(2, sanitize_utf8(error));
+        update.bind(3, retry_at ? to_micros(*retry_at) : std::int64_t{0});
+        update.bind(4, job_id);
+        update.bind(5, std::int64_t{attempts});
+        update.step();
     });
 }
 

@@ -329,5 +329,104 @@ TYPED_TEST(JobStoreTest, AJobSurvivesACrashOfItsWorker) {
     }
 }
 
+TYPED_TEST(JobStoreTest, ClaimsOneNamedItemOnceAndOnlyWhileItIsThereToTake) {
+    const JobRecord job = this->create(2);
+    auto first = this->store_->claim_item(job.id, 1, "replica-a", kLongLease);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->index, 1);
+    EXPECT_EQ(first->state, "running");
+    EXPECT_EQ(first->attempts, 1);
+    EXPECT_EQ(first->lease_owner, "replica-a");
+    EXPECT_FALSE(this->store_->claim_item(job.id, 1, "replica-b", kLongLease)) << "a live lease is not taken";
+    EXPECT_FALSE(this->store_->claim_item(job.id, 7, "replica-b", kLongLease)) << "no such item";
+    EXPECT_FALSE(this->store_->claim_item("01NOSUCHJOB000000000000000", 0, "replica-b", kLongLease));
+
+    // The general claim skips the leased item and takes the other one.
+    const auto rest = this->store_->claim("replica-b", 10, kLongLease);
+    ASSERT_EQ(rest.size(), 1u);
+    EXPECT_EQ(rest[0].index, 0);
+
+    ASSERT_TRUE(this->store_->complete(*first, "replica-a", "r1"));
+    EXPECT_FALSE(this->store_->claim_item(job.id, 1, "replica-b", kLongLease)) << "a finished item is never redone";
+}
+
+TYPED_TEST(JobStoreTest, ClaimsANamedItemAgainOnceItsLeaseExpired) {
+    const JobRecord job = this->create(1);
+    auto first = this->store_->claim_item(job.id, 0, "dead-replica", kShortLease);
+    ASSERT_TRUE(first);
+    std::optional<JobItem> second;
+    const auto until = std::chrono::steady_clock::now() + 5s;
+    while (!second && std::chrono::steady_clock::now() < until) {
+        second = this->store_->claim_item(job.id, 0, "live-replica", kLongLease);
+        if (!second) std::this_thread::sleep_for(5ms);
+    }
+    ASSERT_TRUE(second) << "the expired lease was never given to another replica";
+    EXPECT_EQ(second->attempts, 2);
+    EXPECT_FALSE(this->store_->complete(*first, "dead-replica", "late")) << "the old lease is fenced off";
+    EXPECT_TRUE(this->store_->complete(*second, "live-replica", "r0"));
+    EXPECT_EQ(this->store_->items(job.id)[0].result_id, "r0");
+}
+
+TYPED_TEST(JobStoreTest, DoesNotClaimItemsOfACancelledJob) {
+    const JobRecord job = this->create(1);
+    this->store_->cancel(job.id);
+    EXPECT_FALSE(this->store_->claim_item(job.id, 0, "replica", kLongLease));
+}
+
+TYPED_TEST(JobStoreTest, AFinishedJobsWebhookIsDueOnceAndHeldWhileBeingDelivered) {
+    const JobRecord job = this->create(1);
+    EXPECT_TRUE(this->store_->claim_webhooks(10, kLongLease).empty()) << "a running job has no webhook due";
+    auto item = this->store_->claim("worker", 1, kLongLease);
+    ASSERT_EQ(item.size(), 1u);
+    ASSERT_TRUE(this->store_->complete(item[0], "worker", "r0"));
+    EXPECT_EQ(this->store_->get(job.id)->webhook_state, "pending");
+
+    const auto due = this->store_->claim_webhooks(10, kLongLease);
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].first, job.id);
+    EXPECT_EQ(due[0].second, 1);
+    EXPECT_TRUE(this->store_->claim_webhooks(10, kLongLease).empty()) << "held while the first caller delivers";
+
+    this->store_->record_webhook(job.id, 1, true, "", std::nullopt);
+    const auto delivered = this->store_->get(job.id);
+    EXPECT_EQ(delivered->webhook_state, "delivered");
+    EXPECT_EQ(delivered->webhook_attempts, 1);
+    EXPECT_TRUE(this->store_->claim_webhooks(10, 0ms).empty()) << "a delivered webhook is never sent again";
+}
+
+TYPED_TEST(JobStoreTest, AFailedWebhookIsRetriedWhenDueThenGivenUp) {
+    const JobRecord job = this->create(1);
+    this->store_->cancel(job.id);  // a cancelled job is finished too: its caller is told
+    auto due = this->store_->claim_webhooks(10, kLongLease);
+    ASSERT_EQ(due.size(), 1u);
+    this->store_->record_webhook(job.id, 1, false, "status 500", std::chrono::system_clock::now());
+    auto failed_once = this->store_->get(job.id);
+    EXPECT_EQ(failed_once->webhook_state, "pending");
+    EXPECT_EQ(failed_once->webhook_error, "status 500");
+
+    due = this->store_->claim_webhooks(10, kLongLease);
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].second, 2);
+    this->store_->record_webhook(job.id, 1, true, "", std::nullopt);  // a stale attempt changes nothing
+    EXPECT_EQ(this->store_->get(job.id)->webhook_state, "pending");
+    this->store_->record_webhook(job.id, 2, false, "connection refused", std::nullopt);
+    const auto given_up = this->store_->get(job.id);
+    EXPECT_EQ(given_up->webhook_state, "failed");
+    EXPECT_EQ(given_up->webhook_error, "connection refused");
+    EXPECT_TRUE(this->store_->claim_webhooks(10, 0ms).empty());
+}
+
+TYPED_TEST(JobStoreTest, AJobWithoutAWebhookHasNoneDue) {
+    JobRecord job;
+    job.task = "product_analysis";
+    this->store_->create(job, {"upload:a.png"}, {"bytes"});
+    auto item = this->store_->claim("worker", 1, kLongLease);
+    ASSERT_EQ(item.size(), 1u);
+    ASSERT_TRUE(this->store_->complete(item[0], "worker", "r0"));
+    EXPECT_EQ(this->store_->get(job.id)->state, "done");
+    EXPECT_EQ(this->store_->get(job.id)->webhook_state, "");
+    EXPECT_TRUE(this->store_->claim_webhooks(10, 0ms).empty());
+}
+
 }  // namespace
 }  // namespace vg::store
