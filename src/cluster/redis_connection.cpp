@@ -5,7 +5,6 @@
 #include <sys/time.h>
 
 #include <cerrno>
-#include <stdexcept>
 
 namespace vg::cluster {
 
@@ -46,14 +45,6 @@ redis::Reply command_argv(redisContext* context, steady_clock::time_point deadli
 }
 
 }  // namespace
-
-void validate_redis_config(const RedisConfig& config) {
-    if (config.host.empty()) throw std::invalid_argument("redis: host must not be empty");
-    if (config.port < 1 || config.port > 65535) throw std::invalid_argument("redis: port must be in 1..65535");
-    if (config.database < 0) throw std::invalid_argument("redis: database must be >= 0");
-    if (config.timeout <= milliseconds{0}) throw std::invalid_argument("redis: timeout must be > 0");
-    if (config.pool_size == 0) throw std::invalid_argument("redis: pool_size must be at least 1");
-}
 
 namespace redis {
 

@@ -31,6 +31,14 @@ protected:
 
     // `extra` holds more --set assignments ("business.jobs.concurrency=2").
     void start(unsigned short model_port, std::vector<std::string> extra = {}, const std::string& model_timeout = "5s") {
+        process_ = spawn(model_port, std::move(extra), model_timeout);
+        port_ = process_->wait_for_port();
+    }
+
+    // Another `visiongrid business` process (a replica); its store is the default SQLite file unless
+    // `extra` sets business.store.url.
+    std::unique_ptr<ChildProcess> spawn(unsigned short model_port, std::vector<std::string> extra = {},
+                                        const std::string& model_timeout = "5s") const {
         std::vector<std::string> args{"business", "--set", "business.server.port=0", "--set", "business.server.host=127.0.0.1",
                                       "--set", "business.store.url=sqlite://" + (dir_ / "results.db").string(), "--set",
                                       "business.model.instances=[\"127.0.0.1:" + std::to_string(model_port) + "\"]", "--set",
@@ -40,8 +48,7 @@ protected:
             args.push_back("--set");
             args.push_back(std::move(arg));
         }
-        process_ = std::make_unique<ChildProcess>(VG_BINARY, args);
-        port_ = process_->wait_for_port();
+        return std::make_unique<ChildProcess>(VG_BINARY, args);
     }
 
     void stop(int signo = SIGTERM) {

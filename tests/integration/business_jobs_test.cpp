@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "business_harness.hpp"
+#include "business_jobs_fixture.hpp"
 #include "support/child_process.hpp"
 #include "support/fake_upstream.hpp"
 #include "support/raw_http.hpp"
@@ -23,99 +23,6 @@ using json = nlohmann::json;
 using namespace std::chrono_literals;
 using image::testing::encode;
 using image::testing::solid;
-
-// A model service answering /api/model/infer with the text the test set last, or holding every
-// request unanswered while stalled. Counts the answers it gave per image.
-class FakeJobModel {
-public:
-    FakeJobModel()
-        : upstream_([this](const RecordedRequest& request) {
-              std::lock_guard lock(mutex_);
-              if (stalled_) return Reply::stall();
-              auto image = json::parse(request.body, nullptr, false).value("image", std::string());
-              ++answers_[image];
-              return Reply::respond(200, json{{"result", answer_}, {"model", "fake-vl"}, {"instance", "fake"}}.dump())
-                  .header("Content-Type", "application/json");
-          }) {}
-    void answer(std::string text) {
-        std::lock_guard lock(mutex_);
-        answer_ = std::move(text);
-    }
-    void stall(bool stalled) {
-        std::lock_guard lock(mutex_);
-        stalled_ = stalled;
-    }
-    std::map<std::string, int> answers() const {
-        std::lock_guard lock(mutex_);
-        return answers_;
-    }
-    unsigned short port() const { return upstream_.port(); }
-    std::size_t request_count() const { return upstream_.requests().size(); }
-
-private:
-    mutable std::mutex mutex_;
-    std::string answer_ = "{}";
-    bool stalled_ = false;
-    std::map<std::string, int> answers_;
-    FakeUpstream upstream_;
-};
-
-class BusinessJobsTest : public BusinessProcessTest {
-protected:
-    static std::string image(int n) { return encode(solid(64, 48, {10.0 + 40.0 * n, 30.0, 30.0}), ".png"); }
-
-    static json review_answer() {
-        return {{"verdict", "pass"}, {"matched_categories", json::array()}, {"reasons", {"looks like a mug"}}, {"confidence", 0.97}};
-    }
-
-    std::optional<RawResponse> submit_files(const std::string& task, int count) {
-        const std::string boundary = "vgjobboundary";
-        std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"task\"\r\n\r\n" + task + "\r\n";
-        for (int i = 0; i < count; ++i) {
-            body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"img" + std::to_string(i) +
-                    ".png\"\r\nContent-Type: image/png\r\n\r\n" + image(i) + "\r\n";
-        }
-        body += "--" + boundary + "--\r\n";
-        return http_request(port_, "POST", "/api/jobs", body, "Content-Type: multipart/form-data; boundary=" + boundary + "\r\n");
-    }
-
-    std::optional<RawResponse> submit_json(const json& body) {
-        return http_request(port_, "POST", "/api/jobs", body.dump(), "Content-Type: application/json\r\n");
-    }
-
-    static std::string created_id(const std::optional<RawResponse>& response) {
-        EXPECT_TRUE(response);
-        if (!response) return "";
-        EXPECT_EQ(response->status, 202) << response->body;
-        auto body = json::parse(response->body, nullptr, false);
-        if (!body.is_object() || !body.contains("id")) return "";
-        EXPECT_EQ(body["state"], "running");
-        return body["id"].get<std::string>();
-    }
-
-    // Polls the job until it is no longer running; a job that never finishes fails the test.
-    json wait_finished(const std::string& id, std::chrono::seconds limit = 30s) {
-        const auto deadline = std::chrono::steady_clock::now() + limit;
-        json body;
-        while (std::chrono::steady_clock::now() < deadline) {
-            auto response = http_request(port_, "GET", "/api/jobs/" + id);
-            if (response && response->status == 200) {
-                body = json::parse(response->body);
-                if (body["state"] != "running") return body;
-            }
-            std::this_thread::sleep_for(50ms);
-        }
-        ADD_FAILURE() << "job " << id << " did not finish: " << body.dump();
-        return body;
-    }
-
-    json result(const std::string& id) {
-        auto response = http_request(port_, "GET", "/api/results/" + id);
-        EXPECT_TRUE(response && response->status == 200) << id;
-        return response ? json::parse(response->body, nullptr, false) : json();
-    }
-
-};
 
 TEST_F(BusinessJobsTest, MultipartJobOfFiveImagesCompletesWithReadableResults) {
     FakeJobModel model;
@@ -252,7 +159,7 @@ TEST_F(BusinessJobsTest, JobSurvivesKillNineAndEveryItemIsDoneExactlyOnce) {
     FakeJobModel model;
     model.answer(review_answer().dump());
     model.stall(true);
-    start(model.port(), {"business.jobs.concurrency=2", "business.jobs.lease_margin=500ms"}, "3s");
+    start(model.port(), {"business.jobs.concurrency=2", "business.jobs.lease=500ms"}, "3s");
     auto id = created_id(submit_files("product_review", 5));
     ASSERT_FALSE(id.empty());
     // Items are in flight once the model has been asked.
@@ -262,8 +169,8 @@ TEST_F(BusinessJobsTest, JobSurvivesKillNineAndEveryItemIsDoneExactlyOnce) {
     stop(SIGKILL);
 
     model.stall(false);
-    start(model.port(), {"business.jobs.concurrency=2", "business.jobs.lease_margin=500ms"}, "3s");
-    // The killed process's leases (model timeout + margin) run out before its items are taken again.
+    start(model.port(), {"business.jobs.concurrency=2", "business.jobs.lease=500ms"}, "3s");
+    // The killed process's leases run out before its items are taken again.
     auto job = wait_finished(id, 90s);
     EXPECT_EQ(job["state"], "done");
     EXPECT_EQ(job["done"], 5) << job.dump();

@@ -1,5 +1,7 @@
 #include "engine/llama/llama_runtime.hpp"
 
+#include <ggml-backend.h>
+
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -40,6 +42,9 @@ LlamaRuntime::LlamaRuntime(const LlamaEngineConfig& config, Logger log) : log_(s
     if (!global_log) {
         global_log = new Logger(log_);
         route_llama_logs(global_log);
+        // Distribution builds (libllama in Debian/Ubuntu) load their backends as plugins at run time;
+        // a build with the backends linked in has them registered already.
+        if (ggml_backend_reg_count() == 0) ggml_backend_load_all();
         llama_backend_init();
     }
 

@@ -26,6 +26,8 @@
 #include "services/business/task_catalog.hpp"
 #include "services/business/task_input.hpp"
 #include "services/business/job_runner.hpp"
+#include "services/business/redis_job_queue.hpp"
+#include "services/business/webhook_sender.hpp"
 #include "services/business/job_routes.hpp"
 #include "services/business/task_pipeline.hpp"
 #include "net/url_fetcher.hpp"
@@ -72,6 +74,10 @@ public:
                        .Name("visiongrid_business_results_total")
                        .Help("Task results stored, by task and status (ok, model_output_invalid, failed)")
                        .Register(deps.registry)),
+          job_items_(prometheus::BuildCounter()
+                         .Name("visiongrid_business_job_items_total")
+                         .Help("Batch job items this process finished (done, failed) or gave back for another attempt (retry)")
+                         .Register(deps.registry)),
           workers_(std::make_unique<WorkerPool>(config.worker_threads, config.worker_queue)) {}
 
     ~Impl() { stop(); }
@@ -138,8 +144,19 @@ public:
         policy.max_bytes = config_.jobs.fetch.max_bytes;
         policy.timeout = config_.jobs.fetch.timeout;
         fetcher_ = std::make_unique<net::UrlFetcher>(io_, policy);
-        runner_ = std::make_unique<JobRunner>(config_.jobs, config_.model.timeout + config_.jobs.lease_margin,
-                                              JobRunnerDeps{*jobs_, *pipeline_, *fetcher_, deps_.logs.get("jobs")});
+        webhook_fetcher_ = std::make_unique<net::UrlFetcher>(io_, webhook_policy(config_.jobs.webhook));
+        webhooks_ = std::make_unique<WebhookSender>(config_.jobs.webhook, config_.jobs.poll_interval, *jobs_,
+                                                    *webhook_fetcher_, deps_.logs.get("webhooks"));
+        webhooks_->start();
+        if (config_.jobs.queue.backend == "redis") queue_ = std::make_unique<RedisJobQueue>(config_.jobs.queue.redis);
+        runner_ = std::make_unique<JobRunner>(
+            config_.jobs, config_.jobs.lease,
+            JobRunnerDeps{*jobs_, *pipeline_, *fetcher_, queue_.get(),
+                          [this](const char* outcome) {
+                              job_items_.Add({{"outcome", outcome}}).Increment();
+                              webhooks_->wake();
+                          },
+                          deps_.logs.get("jobs")});
         runner_->start();
         server_->start();
         log_.info("", "results store open", json{{"backend", store_->backend()}, {"url", store::redact_url(config_.store.url)}});
@@ -148,6 +165,7 @@ public:
     void stop() {
         if (stopped_.exchange(true)) return;
         if (runner_) runner_->stop();  // before the model client: its threads may be waiting on answers
+        if (webhooks_) webhooks_->stop();
         if (server_) server_->stop();
         if (model_) model_->stop();
         if (server_) server_->run_pending();  // the model client's closed calls complete there
@@ -180,6 +198,19 @@ private:
         }
     }
 
+    // Tells the runners about a new job's items: through the queue when there is one (a failure there
+    // only delays them until a sweep), else by waking this process's pollers.
+    void announce(const store::JobRecord& job) {
+        if (!queue_) return runner_->wake();
+        std::vector<int> indexes(job.total);
+        for (std::size_t i = 0; i < job.total; ++i) indexes[i] = static_cast<int>(i);
+        try {
+            queue_->publish(job.id, indexes);
+        } catch (const std::exception& e) {
+            log_.error("", "publishing job items failed; the store sweep will find them", json{{"job", job.id}, {"error", e.what()}});
+        }
+    }
+
     void add_job_routes(net::Router& router) {
         net::RouteOptions options{.body_limit = std::nullopt, .content_types = {"application/json", "multipart/form-data"}};
         router.add("POST", "/api/jobs", [this](net::Request& request, std::shared_ptr<net::Exchange> exchange) {
@@ -190,8 +221,9 @@ private:
                 job.task = submission.task;
                 job.caller_reference = submission.caller_reference;
                 job.metadata = submission.metadata;
+                job.webhook_url = submission.webhook_url;
                 jobs_->create(job, submission.sources, submission.payloads);
-                if (runner_) runner_->wake();
+                announce(job);
                 auto response = net::Response::json(202, {{"id", job.id}, {"state", job.state}, {"total", job.total}});
                 response.headers.set("Location", "/api/jobs/" + job.id);
                 exchange->respond(std::move(response));
@@ -208,6 +240,7 @@ private:
             on_worker(request.request_id, exchange, [this, id = request.path_params.at("id"), request_id = request.request_id, exchange] {
                 if (!jobs_->get(id)) return exchange->respond(net::Response::error(404, "job_not_found", "no job with id " + id, request_id));
                 jobs_->cancel(id);
+                webhooks_->wake();
                 auto job = jobs_->get(id);
                 exchange->respond(net::Response::json(200, {{"id", id}, {"state", job ? job->state : "cancelled"}}));
             });
@@ -292,12 +325,16 @@ private:
     TaskCatalog catalog_;
     Logger log_;
     prometheus::Family<prometheus::Counter>& results_;
+    prometheus::Family<prometheus::Counter>& job_items_;
     std::unique_ptr<store::ResultStore> store_;
     std::unique_ptr<store::JobStore> jobs_;
     std::unique_ptr<net::HttpServer> server_;
     std::unique_ptr<ModelClient> model_;
     std::unique_ptr<TaskPipeline> pipeline_;
     std::unique_ptr<net::UrlFetcher> fetcher_;
+    std::unique_ptr<net::UrlFetcher> webhook_fetcher_;
+    std::unique_ptr<WebhookSender> webhooks_;
+    std::unique_ptr<JobQueue> queue_;
     std::unique_ptr<JobRunner> runner_;
     std::unique_ptr<WorkerPool> workers_;  // declared last, destroyed first: its jobs use everything above
     std::atomic<bool> stopped_{false};

@@ -17,6 +17,7 @@ using json = nlohmann::json;
 
 constexpr std::size_t kMaxReference = 256;
 constexpr std::size_t kMaxMetadata = 16 * 1024;
+constexpr std::size_t kMaxWebhookUrl = 2048;
 
 void check_task(const std::string& task) {
     if (task.empty()) throw ClientError("missing_field", "a task is required");
@@ -53,13 +54,15 @@ JobSubmission from_multipart(const net::Request& request, const JobsConfig& conf
             submission.task = std::string(part.data);
         } else if (part.name == "caller_reference") {
             submission.caller_reference = std::string(part.data);
+        } else if (part.name == "webhook_url") {
+            submission.webhook_url = std::string(part.data);
         } else if (part.name == "metadata") {
             auto value = json::parse(part.data, nullptr, false);
             if (value.is_discarded() || !value.is_object()) throw ClientError("invalid_field", "metadata must be a JSON object");
             submission.metadata = check_metadata(std::move(value));
         } else {
             throw ClientError("unknown_field", "unknown form field '" + part.name +
-                                                   "' (allowed: task, file, image, caller_reference, metadata)");
+                                                   "' (allowed: task, file, image, caller_reference, metadata, webhook_url)");
         }
     }
     return submission;
@@ -83,8 +86,12 @@ JobSubmission from_json(const net::Request& request, const JobsConfig& config) {
             submission.caller_reference = value.get<std::string>();
         } else if (key == "metadata") {
             submission.metadata = check_metadata(value);
+        } else if (key == "webhook_url") {
+            if (!value.is_string()) throw ClientError("invalid_field", "webhook_url must be a string");
+            submission.webhook_url = value.get<std::string>();
         } else {
-            throw ClientError("unknown_field", "unknown field '" + key + "' (allowed: task, urls, caller_reference, metadata)");
+            throw ClientError("unknown_field", "unknown field '" + key +
+                                                   "' (allowed: task, urls, caller_reference, metadata, webhook_url)");
         }
     }
     check_task(submission.task);
@@ -118,7 +125,24 @@ JobSubmission parse_job_submission(const net::Request& request, const JobsConfig
     if (submission.caller_reference.size() > kMaxReference) {
         throw ClientError("invalid_field", "caller_reference is longer than " + std::to_string(kMaxReference) + " bytes");
     }
+    if (!submission.webhook_url.empty()) {
+        if (config.webhook.allowed_hosts.empty()) {
+            throw ClientError("webhooks_disabled", "this service calls no webhooks (business.jobs.webhook.allowed_hosts is empty)");
+        }
+        if (submission.webhook_url.size() > kMaxWebhookUrl) throw ClientError("invalid_field", "webhook_url is too long");
+        net::check_fetch_url(submission.webhook_url, webhook_policy(config.webhook));
+    }
     return submission;
+}
+
+net::FetchPolicy webhook_policy(const JobsWebhookConfig& config) {
+    net::FetchPolicy policy;
+    policy.allowed_hosts = config.allowed_hosts;
+    policy.allow_private_addresses = config.allow_private_addresses;
+    policy.timeout = config.timeout;
+    policy.max_bytes = 64 * 1024;  // the receiver's answer is not used
+    policy.max_redirects = 0;
+    return policy;
 }
 
 json job_view(const store::JobRecord& job, const std::vector<store::JobItem>& items, std::chrono::system_clock::time_point now) {
@@ -155,6 +179,11 @@ json job_view(const store::JobRecord& job, const std::vector<store::JobItem>& it
             {"created_at", format_time(job.created_at)},
             {"updated_at", format_time(job.updated_at)},
             {"eta_seconds", eta},
+            {"webhook", job.webhook_url.empty() ? json()
+                                                : json{{"url", job.webhook_url},
+                                                       {"state", job.webhook_state.empty() ? "waiting" : job.webhook_state},
+                                                       {"attempts", job.webhook_attempts},
+                                                       {"error", job.webhook_error.empty() ? json() : json(job.webhook_error)}}},
             {"items", list}};
 }
 

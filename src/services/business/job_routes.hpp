@@ -8,6 +8,7 @@
 
 #include "net/request.hpp"
 #include "services/business/business_service_config.hpp"
+#include "net/url_fetcher.hpp"
 #include "store/job_store.hpp"
 
 namespace vg::services::business {
@@ -17,16 +18,22 @@ struct JobSubmission {
     std::string task;
     std::string caller_reference;
     nlohmann::json metadata;
+    std::string webhook_url;
     std::vector<std::string> sources;
     std::vector<std::string> payloads;
 };
 
-// Reads multipart (`task`, `file`/`image` parts, `caller_reference`, `metadata`) or JSON
-// {"task", "urls", "caller_reference"?, "metadata"?}. Throws ClientError: unknown_task, missing_field,
-// too_many_items (413), url_fetching_disabled, invalid_url, unknown_field, invalid_field, invalid_json.
+// Reads multipart (`task`, `file`/`image` parts, `caller_reference`, `metadata`, `webhook_url`) or JSON
+// {"task", "urls", "caller_reference"?, "metadata"?, "webhook_url"?}. Throws ClientError: unknown_task,
+// missing_field, too_many_items (413), url_fetching_disabled, invalid_url, unknown_field, invalid_field,
+// invalid_json, webhooks_disabled, and the url_* codes of a webhook URL the webhook policy refuses.
 JobSubmission parse_job_submission(const net::Request& request, const JobsConfig& config);
 
-// The GET /api/jobs/{id} body: counts, an ETA from the average item time so far, and the items.
+// What webhook deliveries may reach (also the fetcher policy of the webhook sender).
+net::FetchPolicy webhook_policy(const JobsWebhookConfig& config);
+
+// The GET /api/jobs/{id} body (and a webhook's `job`): counts, an ETA from the average item time so
+// far, the webhook's delivery state, and the items.
 nlohmann::json job_view(const store::JobRecord& job, const std::vector<store::JobItem>& items,
                         std::chrono::system_clock::time_point now);
 

@@ -181,22 +181,7 @@ RateLimitsConfig parse_rate_limits(ConfigNode node) {
     RateLimitsConfig config;
     node.read_enum("backend", config.backend, {"local", "redis"});
     node.read("fail_open", config.fail_open);
-    auto redis = node.child("redis");
-    redis.read("host", config.redis.host);
-    redis.read("port", config.redis.port);
-    redis.read("password", config.redis.password);
-    redis.read("database", config.redis.database);
-    redis.read("timeout", config.redis.timeout);
-    redis.read("key_prefix", config.redis.key_prefix);
-    redis.read("pool_size", config.redis.pool_size);
-    redis.finish();
-    if (config.backend == "redis") {
-        try {
-            cluster::validate_redis_config(config.redis);
-        } catch (const std::invalid_argument& e) {
-            throw ConfigError(redis.path() + ": " + e.what());
-        }
-    }
+    config.redis = cluster::read_redis_config(node.child("redis"), config.redis, config.backend == "redis");
     config.per_ip = parse_rate_limit(node, "per_ip");
     config.per_key = parse_rate_limit(node, "per_key");
     node.read("trusted_proxies", config.trusted_proxies);

@@ -41,7 +41,14 @@ std::string chat_usage_event(const CompletionIdentity& who, const engine::Infere
                   {"created", who.created},
                   {"model", who.model},
                   {"choices", json::array()},
-                  {"usage", usage(result.usage)}});
+                  {"usage", usage(result.usage)},
+                  // Not in OpenAI's schema (clients ignore unknown fields): the latency breakdown the
+                  // console shows, as llama.cpp's own server adds `timings` to its last chunk.
+                  {"timings",
+                   {{"queue_ms", result.timings.queue_ms},
+                    {"image_encode_ms", result.timings.image_encode_ms},
+                    {"prefill_ms", result.timings.prefill_ms},
+                    {"decode_ms", result.timings.decode_ms}}}});
 }
 
 std::string stream_error_event(const engine::InferenceError& error, const std::string& request_id) {
