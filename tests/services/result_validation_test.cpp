@@ -138,7 +138,15 @@ TEST(ValidateAgainstSchema, NamesThePathOfTheFirstProblem) {
 }
 
 TEST(ValidateAgainstSchema, UnsupportedKeywordIsOurBug) {
-    EXPECT_THROW(validate_against_schema({{"type", "number"}, {"minimum", 0}}, 1), std::logic_error);
+    EXPECT_THROW(validate_against_schema({{"type", "number"}, {"exclusiveMinimum", 0}}, 1), std::logic_error);
+}
+
+TEST(ValidateAgainstSchema, NumbersAreHeldToTheirBounds) {
+    const json unit = {{"type", "number"}, {"minimum", 0}, {"maximum", 1}};
+    EXPECT_NO_THROW(validate_against_schema(unit, 0.25));
+    EXPECT_NO_THROW(validate_against_schema(unit, 1));
+    EXPECT_THAT(validation_error(unit, 1.5), HasSubstr("above the maximum 1"));
+    EXPECT_THAT(validation_error(unit, -0.5), HasSubstr("below the minimum 0"));
 }
 
 }  // namespace

@@ -203,8 +203,8 @@ TEST_F(TaskCatalogTest, ReviewRejectsUnknownCategoryAndBadConfidence) {
     EXPECT_THAT(interpret_error(catalog_, "product_review", review("reject", 0.9, {"fireworks"}).dump()),
                 HasSubstr(R"($.matched_categories[0]: "fireworks" is not one of weapons, drugs)"));
     EXPECT_EQ(interpret_error(catalog_, "product_review", review("reject", 1.5).dump()),
-              "$.confidence: 1.5 is outside [0, 1]");
-    EXPECT_THAT(interpret_error(catalog_, "product_review", review("reject", -0.2).dump()), HasSubstr("outside"));
+              "$.confidence: 1.5 is above the maximum 1");
+    EXPECT_THAT(interpret_error(catalog_, "product_review", review("reject", -0.2).dump()), HasSubstr("below the minimum 0"));
     json text_confidence = review("pass", 0.9);
     text_confidence["confidence"] = "high";
     EXPECT_THAT(interpret_error(catalog_, "product_review", text_confidence.dump()),

@@ -28,6 +28,10 @@ const Primitive kPrimitives[] = {
     {"string", R"("\"" char* "\"")", {"char"}},
     {"integer", R"("-"? ( "0" | [1-9] [0-9]{0,15} ))", {}},
     {"number", R"(integer ( "." [0-9]{1,16} )? ( [eE] [-+]? [0-9]{1,3} )?)", {"integer"}},
+    // Bounded numbers: [0, 1] and >= 0 (schemas' minimum/maximum in the forms the converter supports).
+    {"unit-number", R"("0" ( "." [0-9]{1,16} )? | "1" ( "." "0"{1,16} )?)", {}},
+    {"natural", R"("0" | [1-9] [0-9]{0,15})", {}},
+    {"non-negative-number", R"(natural ( "." [0-9]{1,16} )?)", {"natural"}},
     {"boolean", R"("true" | "false")", {}},
     {"null", R"("null")", {}},
     {"value",

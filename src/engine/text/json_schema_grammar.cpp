@@ -34,7 +34,7 @@ const std::set<std::string_view> kUnsupported = {
     "pattern", "patternProperties", "propertyNames", "minProperties", "maxProperties", "dependentRequired",
     "dependentSchemas", "dependencies", "unevaluatedItems", "prefixItems", "additionalItems", "contains",
     "minContains", "maxContains", "allOf", "not", "if", "then",
-    "else", "multipleOf", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+    "else", "multipleOf", "exclusiveMinimum", "exclusiveMaximum",
     "$dynamicRef", "$recursiveRef"
 };
 // clang-format on
@@ -45,7 +45,7 @@ const std::set<std::string_view> kUnsupported = {
 const std::set<std::string_view> kSupported = {
     "type", "enum", "const", "properties", "required", "additionalProperties",
     "unevaluatedProperties", "items", "minItems", "maxItems", "uniqueItems", "minLength",
-    "maxLength", "format", "anyOf", "oneOf", "$ref"
+    "maxLength", "format", "anyOf", "oneOf", "$ref", "minimum", "maximum"
 };
 // clang-format on
 
@@ -283,7 +283,25 @@ private:
         if (type == "array") return array_body(schema, name, path);
         if (type == "string") return string_body(schema, path);
         if (type == "any") return primitives_.use("value");
-        return primitives_.use(type);  // number, integer, boolean, null
+        if (type == "number" || type == "integer") return numeric_body(schema, type, path);
+        return primitives_.use(type);  // boolean, null
+    }
+
+    // The bounds a grammar can hold exactly: [0, 1] for a number (a confidence, a ratio) and a lower
+    // bound of 0 alone (a count, a score). Others would need digit-by-digit range rules.
+    std::string numeric_body(const Json& schema, const std::string& type, const std::string& path) {
+        auto bound = [&](const char* key) -> std::optional<double> {
+            if (!schema.contains(key)) return std::nullopt;
+            if (!schema[key].is_number()) throw invalid(at(path, key), std::string("'") + key + "' must be a number");
+            return schema[key].get<double>();
+        };
+        const auto low = bound("minimum");
+        const auto high = bound("maximum");
+        if (!low && !high) return primitives_.use(type);
+        if (type == "number" && low == 0.0 && high == 1.0) return primitives_.use("unit-number");
+        if (low == 0.0 && !high) return primitives_.use(type == "integer" ? "natural" : "non-negative-number");
+        throw unsupported(at(path, low ? "minimum" : "maximum"),
+                          "bounds other than [0, 1] for a number or minimum 0 alone are not supported");
     }
 
     std::string ref(const Json& value, const std::string& path) {

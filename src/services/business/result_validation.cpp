@@ -129,8 +129,8 @@ bool has_type(const json& value, const std::string& type) {
     throw std::logic_error("task schema names unknown type '" + type + "'");
 }
 
-const std::set<std::string> kKeywords = {"type",  "enum",     "properties", "required", "additionalProperties",
-                                         "items", "maxItems", "maxLength"};
+const std::set<std::string> kKeywords = {"type",     "enum",      "properties", "required", "additionalProperties",
+                                         "items",    "maxItems",  "maxLength",  "minimum",  "maximum"};
 
 void validate(const json& schema, const json& value, const std::string& path) {
     for (const auto& [keyword, unused] : schema.items()) {
@@ -151,6 +151,15 @@ void validate(const json& schema, const json& value, const std::string& path) {
         const json& allowed = schema["enum"];
         if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
             fail(path, quoted(value) + " is not one of " + joined(allowed));
+        }
+    }
+    if (value.is_number()) {
+        const double number = value.get<double>();
+        if (schema.contains("minimum") && number < schema["minimum"].get<double>()) {
+            fail(path, quoted(value) + " is below the minimum " + quoted(schema["minimum"]));
+        }
+        if (schema.contains("maximum") && number > schema["maximum"].get<double>()) {
+            fail(path, quoted(value) + " is above the maximum " + quoted(schema["maximum"]));
         }
     }
     if (value.is_string() && schema.contains("maxLength")) {

@@ -53,7 +53,7 @@ json product_review(const std::vector<std::string>& categories) {
         {"matched_categories",
          array_of({{"type", "string"}, {"enum", categories}}, static_cast<int>(categories.size()))},
         {"reasons", array_of(text(kShortText), 10)},
-        {"confidence", {{"type", "number"}}},
+        {"confidence", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}}},
     });
 }
 
@@ -68,8 +68,8 @@ json homework_correction() {
                                    {"comment", text(kLongText)},
                                }),
                                100)},
-        {"score", {{"type", "integer"}}},
-        {"total", {{"type", "integer"}}},
+        {"score", {{"type", "integer"}, {"minimum", 0}}},
+        {"total", {{"type", "integer"}, {"minimum", 0}}},
     });
 }
 

@@ -320,6 +320,18 @@ TEST(JsonSchemaGrammarTest, WhitespaceBetweenTokensIsBounded) {
     EXPECT_TRUE(rejects(grammar, " [1]"));  // nothing before the document
 }
 
+TEST(JsonSchemaGrammarTest, UnitIntervalAndNonNegativeBoundsAreHeldByTheGrammar) {
+    const auto unit = grammar_for(R"({"type":"number","minimum":0,"maximum":1})");
+    for (auto text : {"0", "1", "0.5", "0.0625", "1.000"}) EXPECT_TRUE(accepts(unit, text)) << text;
+    for (auto text : {"1.5", "2", "-0.1", "1.01", "01", "86143543542"}) EXPECT_TRUE(rejects(unit, text)) << text;
+    const auto count = grammar_for(R"({"type":"integer","minimum":0})");
+    for (auto text : {"0", "7", "120"}) EXPECT_TRUE(accepts(count, text)) << text;
+    for (auto text : {"-1", "1.5", "007"}) EXPECT_TRUE(rejects(count, text)) << text;
+    const auto amount = grammar_for(R"({"type":"number","minimum":0})");
+    EXPECT_TRUE(accepts(amount, "3.25"));
+    EXPECT_TRUE(rejects(amount, "-3.25"));
+}
+
 TEST(JsonSchemaGrammarTest, UnsupportedKeywordsNameTheKeywordAndPath) {
     ClientError pattern = conversion_error(R"({"properties":{"name":{"type":"string","pattern":"^a"}}})");
     EXPECT_EQ(pattern.code(), "unsupported_schema");
@@ -327,7 +339,8 @@ TEST(JsonSchemaGrammarTest, UnsupportedKeywordsNameTheKeywordAndPath) {
     EXPECT_THAT(pattern.what(), HasSubstr("#/properties/name/pattern"));
     EXPECT_EQ(pattern.http_status(), 400);
 
-    for (auto schema : {R"({"type":"integer","minimum":0})", R"({"allOf":[{"type":"string"}]})",
+    for (auto schema : {R"({"type":"integer","minimum":5})", R"({"type":"number","maximum":10})",
+                        R"({"allOf":[{"type":"string"}]})",
                         R"({"type":"array","uniqueItems":true})", R"({"type":"object","patternProperties":{}})",
                         R"({"type":"string","format":"email"})", R"({"$ref":"https://example.com/schema"})",
                         R"({"$defs":{"a":{"type":"string"}},"$ref":"#/$defs/a","type":"string"})",
