@@ -11,6 +11,8 @@ AppConfig parse_app_config(const YAML::Node& source) {
     config.model = services::parse_model_config(root.child("model"));
     config.gateway = services::gateway::parse_gateway_config(root.child("gateway"));
     config.business = services::business::parse_business_service_config(root.child("business"));
+    config.monitor = services::monitor::parse_monitor_config(root.child("monitor"));
+    config.standalone = parse_standalone_config(root.child("standalone"));
     root.finish();
     return config;
 }

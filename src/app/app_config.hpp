@@ -2,12 +2,14 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "app/standalone_config.hpp"
 #include "core/config.hpp"
 #include "core/logging.hpp"
 #include "services/diag/diag_service.hpp"
 #include "services/business/business_service_config.hpp"
 #include "services/gateway/gateway_config.hpp"
 #include "services/model/model_config.hpp"
+#include "services/monitor/monitor_config.hpp"
 
 namespace vg::app {
 
@@ -19,6 +21,8 @@ struct AppConfig {
     services::ModelServiceConfig model;
     services::gateway::GatewayConfig gateway;
     services::business::BusinessServiceConfig business;
+    services::monitor::MonitorConfig monitor;
+    StandaloneConfig standalone;
     YAML::Node effective;  // every value in force, defaults included (for `config print`)
 };
 

@@ -8,11 +8,14 @@
 
 #include "app/app_config.hpp"
 #include "app/command_line.hpp"
+#include "app/standalone.hpp"
+#include "cli/client_commands.hpp"
 #include "obs/health.hpp"
 #include "services/business/business_service.hpp"
 #include "services/gateway/api_keys.hpp"
 #include "services/gateway/gateway_service.hpp"
 #include "services/model/model_service.hpp"
+#include "services/monitor/monitor_service.hpp"
 
 namespace {
 
@@ -21,16 +24,25 @@ constexpr const char* kUsage = R"(visiongrid - distributed vision-processing pla
 Usage: visiongrid <command> [options]
 
 Roles (each a long-running service):
+  standalone      all four roles in one process: the gateway on one public port (API and web console,
+                  port 8080), the monitor on an ops port (8083), model and business on loopback; SQLite
   gateway         the single entry point: routes, API keys / JWT, rate limits, load balancing,
                   health checks, circuit breakers, retries (SIGHUP reloads the config file)
   model           the model behind HTTP: /api/model/infer, /v1/chat/completions, /v1/models
                   (llama.cpp in-process, or an OpenAI-compatible upstream with model.engine=remote)
   business        product analysis and review, homework correction, medical imaging (DICOM):
                   typed, validated results, stored (SQLite or PostgreSQL); /api/results
+  monitor         scrapes /health, /ready and /metrics of every instance, alert rules with webhook
+                  (Alertmanager format) notifications; /api/cluster, /api/series, /api/alerts and
+                  the web console on port 8083
   diag            HTTP plumbing only: /health, /ready, /metrics, ping, echo, delay, SSE stream
                   (checks a deployment's network path; used by benchmarks and tests)
 
 Tools:
+  models pull NAME        download a model's files (qwen3-vl-8b) with resume and SHA-256 checks; models list
+  ask IMAGE "QUESTION"    ask the model about one image, answer streamed; --task T for a typed business result
+  batch DIR|LIST --task T --out FILE   a business task over many images (concurrent, resumable, JSONL/CSV)
+                          (models, ask and batch have their own --help, with exit codes for scripts)
   gateway hash-key [KEY]  print a stored hash for KEY (a new random key when none is given)
   config print    show the effective configuration (defaults filled in, secrets masked)
   version         print the version
@@ -77,7 +89,11 @@ int run_role(const char* role, const Config& role_config, const vg::LogConfig& l
         // Loading a model takes a while; say when it is done (tests and scripts wait for this line).
         announcer = std::thread([&service, role] {
             bool loaded = service.wait_until_loaded();
-            std::cout << "visiongrid " << role << (loaded ? " ready" : " failed to load (see the log)") << std::endl;
+            std::cout << "visiongrid " << role << (loaded ? " ready" : " failed to load (see the log)");
+            if constexpr (requires { service.ready_message(); }) {
+                if (loaded) std::cout << ": " << service.ready_message();
+            }
+            std::cout << std::endl;
         });
     }
     int received = 0;
@@ -98,6 +114,8 @@ int run_role(const char* role, const Config& role_config, const vg::LogConfig& l
 }  // namespace
 
 int main(int argc, char** argv) {
+    // The command-line clients parse their own options.
+    if (auto code = vg::cli::run_client_command(argc, argv)) return *code;
     vg::app::CommandLine line;
     try {
         line = vg::app::parse_command_line(argc, argv);
@@ -152,6 +170,10 @@ int main(int argc, char** argv) {
             return run_role<GatewayService>("gateway", config.gateway, config.log, reload);
         }
         if (command == "model") return run_role<vg::services::ModelService>("model", config.model, config.log);
+        if (command == "standalone") return run_role<vg::app::Standalone>("standalone", config, config.log);
+        if (command == "monitor") {
+            return run_role<vg::services::monitor::MonitorService>("monitor", config.monitor, config.log);
+        }
     } catch (const std::exception& e) {
         std::cerr << "visiongrid " << command << ": " << e.what() << "\n";
         return 1;

@@ -102,7 +102,8 @@ TEST_F(GatewayConfigTest, EmptySectionHasTheDefaultRoutes) {
     std::vector<std::string> prefixes;
     for (const auto& route : config.routes) prefixes.push_back(route.prefix);
     EXPECT_THAT(prefixes, ElementsAre("/api/model/", "/v1/", "/api/product/", "/api/homework/", "/api/medical/",
-                                      "/api/results", "/api/jobs", "/api/tasks", "/api/cluster", "/api/series", "/api/alerts"));
+                                      "/api/results", "/api/jobs", "/api/tasks", "/api/cluster", "/api/series", "/api/alerts",
+                                      "/console/"));
 
     const auto* model = route_named(config, "model");
     ASSERT_NE(model, nullptr);
@@ -133,6 +134,18 @@ TEST_F(GatewayConfigTest, EmptySectionHasTheDefaultRoutes) {
     ASSERT_NE(alerts, nullptr);
     EXPECT_EQ(alerts->upstream, "monitor");
     EXPECT_THAT(alerts->scopes, ElementsAre("monitor"));
+
+    // The console's static files are the one public route: every API they call needs a key.
+    const auto* console = route_named(config, "console");
+    ASSERT_NE(console, nullptr);
+    EXPECT_EQ(console->upstream, "monitor");
+    EXPECT_FALSE(console->auth_required);
+    EXPECT_THAT(console->methods, ElementsAre("GET", "HEAD"));
+    for (const auto& route : config.routes) {
+        if (route.name != "console") {
+            EXPECT_TRUE(route.auth_required) << route.name;
+        }
+    }
 }
 
 TEST_F(GatewayConfigTest, EmptySectionDefaultsTheOtherSections) {

@@ -18,6 +18,8 @@ monitor: {instances: ["127.0.0.1:8083"]}
 )";
 
 // Inference has no side effects, so model routes may be retried even after the request was sent.
+// The console is static files, public so a browser can load it before anyone types a key; every API
+// it calls needs one.
 constexpr const char* kDefaultRoutes = R"(
 - {name: model, prefix: /api/model/, upstream: model, timeout: 120s, body_limit: 64MiB, scopes: [model], idempotent: true, affinity: body}
 - {name: openai, prefix: /v1/, upstream: model, timeout: 300s, body_limit: 64MiB, scopes: [model], idempotent: true, affinity: body}
@@ -30,6 +32,7 @@ constexpr const char* kDefaultRoutes = R"(
 - {name: monitor, prefix: /api/cluster, upstream: monitor, scopes: [monitor]}
 - {name: series, prefix: /api/series, upstream: monitor, scopes: [monitor]}
 - {name: alerts, prefix: /api/alerts, upstream: monitor, scopes: [monitor]}
+- {name: console, prefix: /console/, upstream: monitor, auth: none, methods: [GET, HEAD]}
 )";
 
 std::optional<cluster::RateLimit> parse_rate_limit(ConfigNode& parent, std::string_view key) {
