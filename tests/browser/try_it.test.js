@@ -49,7 +49,8 @@ test('free question: the answer streams in and the latency breakdown shows', { t
     assert.match(sent.messages[0].content[0].image_url.url, /^data:image\/png;base64,/);
 
     await page.locator('#answer[data-state="done"]').waitFor({ timeout: kAnswerTimeoutMs });
-    const stream = readChatStream(await response.text());
+    // Event streams are UTF-8 by definition; text() would guess a charset from the Content-Type.
+    const stream = readChatStream((await response.body()).toString("utf8"));
     assert.ok(stream.content.length > 0, 'the server streamed some text');
     assert.equal(await page.locator('#answer').textContent(), stream.content);
 

@@ -108,7 +108,7 @@ TEST_F(ModelServiceTest, ChatCompletionsStreamsValidUtf8ChunksThatAddUpToTheAnsw
     auto streamed = http_request(port_, "POST", "/v1/chat/completions", request.dump(), "Content-Type: application/json\r\n");
     ASSERT_TRUE(streamed);
     ASSERT_EQ(streamed->status, 200);
-    EXPECT_EQ(streamed->headers.get_or("Content-Type", ""), "text/event-stream");
+    EXPECT_EQ(streamed->headers.get_or("Content-Type", ""), "text/event-stream; charset=utf-8");
     std::string joined, finish;
     bool done = false;
     std::size_t pos = 0;

@@ -193,7 +193,7 @@ private:
             auto open = [exchange, stream, who]() {
                 if (*stream) return;
                 net::Headers headers;
-                headers.set("Content-Type", "text/event-stream");
+                headers.set("Content-Type", "text/event-stream; charset=utf-8");  // explicit, for clients that guess
                 headers.set("Cache-Control", "no-cache");
                 headers.set("X-Accel-Buffering", "no");
                 *stream = exchange->stream(200, std::move(headers));
