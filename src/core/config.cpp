@@ -86,8 +86,34 @@ bool is_secret_key(const std::string& key) {
     return false;
 }
 
+// A URL's password is a secret whatever key holds it ("store.url: postgresql://vg:pw@db/vg"): the one
+// in user info and any password= parameter are masked, the rest of the URL stays readable.
+std::string mask_url_password(std::string text) {
+    const auto scheme_end = text.find("://");
+    if (scheme_end == std::string::npos) return text;
+    const auto authority_start = scheme_end + 3;
+    const auto authority_end = std::min(text.find_first_of("/?#", authority_start), text.size());
+    const auto at = text.rfind('@', authority_end - 1);  // the password may hold '@': the last one ends it
+    const auto colon = text.find(':', authority_start);
+    if (at != std::string::npos && at >= authority_start && colon < at) {
+        text.replace(colon + 1, at - colon - 1, "********");
+    }
+    const auto query = text.find('?');
+    for (auto key = text.find("password=", query); query != std::string::npos && key != std::string::npos;
+         key = text.find("password=", key + 1)) {
+        if (text[key - 1] != '?' && text[key - 1] != '&') continue;
+        const auto value = key + 9;
+        text.replace(value, std::min(text.find('&', value), text.size()) - value, "********");
+    }
+    return text;
+}
+
 YAML::Node masked(const YAML::Node& node, bool secret) {
-    if (node.IsScalar()) return secret && !node.Scalar().empty() ? YAML::Node("********") : YAML::Clone(node);
+    if (node.IsScalar()) {
+        if (secret && !node.Scalar().empty()) return YAML::Node("********");
+        const std::string shown = mask_url_password(node.Scalar());
+        return shown == node.Scalar() ? YAML::Clone(node) : YAML::Node(shown);
+    }
     if (node.IsSequence()) {
         YAML::Node out(YAML::NodeType::Sequence);
         for (const auto& item : node) out.push_back(masked(item, secret));

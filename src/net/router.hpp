@@ -16,6 +16,10 @@ namespace vg::net {
 struct RouteOptions {
     std::optional<std::size_t> body_limit;    // bytes; the server's default when unset
     std::vector<std::string> content_types;   // accepted media types of a body; empty accepts any
+    // When set, decides the limit from the request head (method, target, headers) before the body is
+    // read; nullopt falls back to body_limit. For a catch-all route whose limit depends on the path (the
+    // gateway's). Called on an I/O thread; must not throw.
+    std::function<std::optional<std::size_t>(const Request&)> body_limit_for = {};
 };
 
 struct Route {

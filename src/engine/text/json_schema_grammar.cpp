@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/json_depth.hpp"
 #include "engine/text/gbnf_rule_set.hpp"
 #include "engine/text/json_grammar_primitives.hpp"
 
@@ -565,7 +566,22 @@ private:
 
 }  // namespace
 
+namespace {
+
+// Schema levels are bounded by kMaxDepth while converting, but copying a schema into ordered_json and
+// writing out enum/const values recurse over the JSON itself: its depth is checked before either.
+constexpr std::size_t kMaxJsonDepth = 4 * kMaxDepth;
+
+void check_json_depth(std::size_t depth) {
+    if (depth > kMaxJsonDepth) {
+        throw unsupported("#", "the schema nests deeper than " + std::to_string(kMaxJsonDepth) + " JSON levels");
+    }
+}
+
+}  // namespace
+
 std::string json_schema_to_gbnf(const nlohmann::ordered_json& schema) {
+    check_json_depth(json_depth(schema, kMaxJsonDepth));
     try {
         return SchemaConverter(schema).convert();
     } catch (const nlohmann::json::exception& error) {
@@ -575,6 +591,7 @@ std::string json_schema_to_gbnf(const nlohmann::ordered_json& schema) {
 }
 
 std::string json_schema_to_gbnf(const nlohmann::json& schema) {
+    check_json_depth(json_depth(schema, kMaxJsonDepth));
     return json_schema_to_gbnf(Json(schema));
 }
 

@@ -325,6 +325,13 @@ private:
             return reject(431, "header_too_large",
                           "request headers exceed " + std::to_string(context_.config.max_header_bytes.bytes) + " bytes");
         }
+        // Framing errors get their own codes: they are how request smuggling is attempted.
+        if (ec == http::error::bad_content_length) {
+            return reject(400, "invalid_content_length", "invalid Content-Length: " + ec.message());
+        }
+        if (ec == http::error::bad_transfer_encoding) {
+            return reject(400, "invalid_transfer_encoding", "invalid Transfer-Encoding: " + ec.message());
+        }
         if (ec) return reject(400, "malformed_request", "malformed HTTP request: " + ec.message());
         handle_header();
     }
@@ -357,6 +364,12 @@ private:
         if (content_lengths > 1) return reject(400, "duplicate_content_length", "more than one Content-Length header");
         if (content_lengths > 0 && has_transfer_encoding) {
             return reject(400, "ambiguous_body_length", "both Content-Length and Transfer-Encoding are present");
+        }
+        // RFC 9112 6.3: unless chunked comes last, a request's body length cannot be known; Beast would
+        // read no body and parse the rest as the next request.
+        if (has_transfer_encoding && !header_parser_->chunked()) {
+            return reject(400, "invalid_transfer_encoding",
+                          "Transfer-Encoding must end with chunked (and name it once)");
         }
         auto query_at = request_.target.find('?');
         std::string_view raw_path = std::string_view(request_.target).substr(0, query_at);
@@ -394,7 +407,7 @@ private:
                                     route_->pattern);
             }
         }
-        std::size_t limit = route_->options.body_limit.value_or(context_.config.max_body_bytes.bytes);
+        const std::size_t limit = body_limit();
         if (header_parser_->content_length().value_or(0) > limit) {
             keep_alive_ = false;
             context_.metrics.rejected("body_too_large");
@@ -416,9 +429,7 @@ private:
         if (read_timed_out_) return reject(408, "body_timeout", "request body did not arrive in time");
         disarm_read_timer();
         if (ec == http::error::body_limit) {
-            return reject(413, "body_too_large", "request body exceeds " +
-                                                     std::to_string(route_->options.body_limit.value_or(context_.config.max_body_bytes.bytes)) +
-                                                     " bytes");
+            return reject(413, "body_too_large", "request body exceeds " + std::to_string(body_limit()) + " bytes");
         }
         if (ec == http::error::partial_message || ec == http::error::end_of_stream || ec == asio::error::eof ||
             ec == asio::error::connection_reset) {
@@ -429,6 +440,14 @@ private:
         request_.body = std::move(body_parser_->get().body());
         body_parser_.reset();
         dispatch();
+    }
+
+    // The route's limit, decided from the request head before any of the body is read.
+    std::size_t body_limit() const {
+        if (route_->options.body_limit_for) {
+            if (auto limit = route_->options.body_limit_for(request_)) return *limit;
+        }
+        return route_->options.body_limit.value_or(context_.config.max_body_bytes.bytes);
     }
 
     void dispatch() {

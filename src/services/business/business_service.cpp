@@ -138,12 +138,7 @@ public:
             config_.model, ModelClientDeps{io_, clock_, deps_.logs.get("upstream"), upstream_metrics_, server_->io_contexts()});
         model_->start();
         pipeline_ = std::make_unique<TaskPipeline>(catalog_, *model_, *store_, results_);
-        net::FetchPolicy policy;
-        policy.allowed_hosts = config_.jobs.fetch.allowed_hosts;
-        policy.allow_private_addresses = config_.jobs.fetch.allow_private_addresses;
-        policy.max_bytes = config_.jobs.fetch.max_bytes;
-        policy.timeout = config_.jobs.fetch.timeout;
-        fetcher_ = std::make_unique<net::UrlFetcher>(io_, policy);
+        fetcher_ = std::make_unique<net::UrlFetcher>(io_, fetch_policy(config_.jobs.fetch));
         webhook_fetcher_ = std::make_unique<net::UrlFetcher>(io_, webhook_policy(config_.jobs.webhook));
         webhooks_ = std::make_unique<WebhookSender>(config_.jobs.webhook, config_.jobs.poll_interval, *jobs_,
                                                     *webhook_fetcher_, deps_.logs.get("webhooks"));

@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "core/json_depth.hpp"
 #include "net/multipart.hpp"
-#include "net/url.hpp"
 #include "services/business/result_view.hpp"
 #include "services/business/task_catalog.hpp"
 
@@ -17,6 +17,7 @@ using json = nlohmann::json;
 
 constexpr std::size_t kMaxReference = 256;
 constexpr std::size_t kMaxMetadata = 16 * 1024;
+constexpr std::size_t kMaxMetadataDepth = 32;  // checked before dump(), which recurses once per level
 constexpr std::size_t kMaxWebhookUrl = 2048;
 
 void check_task(const std::string& task) {
@@ -29,8 +30,13 @@ void check_task(const std::string& task) {
     }
 }
 
-json check_metadata(json value) {
+// By reference: copying a JSON value recurses once per level, so nothing is copied before the depth check.
+json check_metadata(const json& value) {
     if (!value.is_object() && !value.is_null()) throw ClientError("invalid_field", "metadata must be a JSON object");
+    if (json_depth(value, kMaxMetadataDepth) > kMaxMetadataDepth) {
+        throw ClientError("invalid_field",
+                          "metadata nests deeper than " + std::to_string(kMaxMetadataDepth) + " levels");
+    }
     if (value.dump().size() > kMaxMetadata) throw ClientError("invalid_field", "metadata is larger than 16 KiB");
     return value;
 }
@@ -59,7 +65,7 @@ JobSubmission from_multipart(const net::Request& request, const JobsConfig& conf
         } else if (part.name == "metadata") {
             auto value = json::parse(part.data, nullptr, false);
             if (value.is_discarded() || !value.is_object()) throw ClientError("invalid_field", "metadata must be a JSON object");
-            submission.metadata = check_metadata(std::move(value));
+            submission.metadata = check_metadata(value);
         } else {
             throw ClientError("unknown_field", "unknown form field '" + part.name +
                                                    "' (allowed: task, file, image, caller_reference, metadata, webhook_url)");
@@ -73,14 +79,14 @@ JobSubmission from_json(const net::Request& request, const JobsConfig& config) {
     if (body.is_discarded()) throw ClientError("invalid_json", "the body is not valid JSON");
     if (!body.is_object()) throw ClientError("invalid_json", "the body must be a JSON object");
     JobSubmission submission;
-    json urls;
+    const json* urls = nullptr;  // not a copy: see check_metadata
     for (const auto& [key, value] : body.items()) {
         if (key == "task") {
             if (!value.is_string()) throw ClientError("invalid_field", "task must be a string");
             submission.task = value.get<std::string>();
         } else if (key == "urls") {
             if (!value.is_array()) throw ClientError("invalid_field", "urls must be an array of strings");
-            urls = value;
+            urls = &value;
         } else if (key == "caller_reference") {
             if (!value.is_string()) throw ClientError("invalid_field", "caller_reference must be a string");
             submission.caller_reference = value.get<std::string>();
@@ -95,14 +101,16 @@ JobSubmission from_json(const net::Request& request, const JobsConfig& config) {
         }
     }
     check_task(submission.task);
-    if (urls.is_null() || urls.empty()) return submission;
+    if (!urls || urls->empty()) return submission;
     if (config.fetch.allowed_hosts.empty()) {
         throw ClientError("url_fetching_disabled", "this service fetches no URLs (business.jobs.fetch.allowed_hosts is empty)");
     }
-    for (const auto& url : urls) {
+    for (const auto& url : *urls) {
         if (!url.is_string()) throw ClientError("invalid_field", "urls must be an array of strings");
         const auto& text = url.get_ref<const std::string&>();
-        net::parse_url(text);  // throws invalid_url; only absolute http(s) URLs parse
+        // Scheme, user info and allowlist now, so a URL that can never be fetched is refused here
+        // rather than accepted and failed later; the address check needs DNS and waits for the fetch.
+        net::check_fetch_url(text, fetch_policy(config.fetch));
         add_item(submission, text, std::string(), config);
     }
     return submission;
@@ -133,6 +141,15 @@ JobSubmission parse_job_submission(const net::Request& request, const JobsConfig
         net::check_fetch_url(submission.webhook_url, webhook_policy(config.webhook));
     }
     return submission;
+}
+
+net::FetchPolicy fetch_policy(const JobsFetchConfig& config) {
+    net::FetchPolicy policy;
+    policy.allowed_hosts = config.allowed_hosts;
+    policy.allow_private_addresses = config.allow_private_addresses;
+    policy.max_bytes = config.max_bytes;
+    policy.timeout = config.timeout;
+    return policy;
 }
 
 net::FetchPolicy webhook_policy(const JobsWebhookConfig& config) {

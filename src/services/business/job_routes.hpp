@@ -25,9 +25,13 @@ struct JobSubmission {
 
 // Reads multipart (`task`, `file`/`image` parts, `caller_reference`, `metadata`, `webhook_url`) or JSON
 // {"task", "urls", "caller_reference"?, "metadata"?, "webhook_url"?}. Throws ClientError: unknown_task,
-// missing_field, too_many_items (413), url_fetching_disabled, invalid_url, unknown_field, invalid_field,
-// invalid_json, webhooks_disabled, and the url_* codes of a webhook URL the webhook policy refuses.
+// missing_field, too_many_items (413), url_fetching_disabled, unknown_field, invalid_field, invalid_json,
+// webhooks_disabled, and the url_* codes (url_invalid, url_scheme_not_allowed, url_host_not_allowed) of an
+// item URL the fetch policy or a webhook URL the webhook policy refuses.
 JobSubmission parse_job_submission(const net::Request& request, const JobsConfig& config);
+
+// What job item URLs may reach (the job runner's fetcher policy).
+net::FetchPolicy fetch_policy(const JobsFetchConfig& config);
 
 // What webhook deliveries may reach (also the fetcher policy of the webhook sender).
 net::FetchPolicy webhook_policy(const JobsWebhookConfig& config);

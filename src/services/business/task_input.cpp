@@ -1,6 +1,7 @@
 #include "services/business/task_input.hpp"
 
 #include "core/error.hpp"
+#include "core/json_depth.hpp"
 #include "image/data_uri.hpp"
 #include "net/multipart.hpp"
 
@@ -11,6 +12,14 @@ namespace {
 constexpr std::size_t kMaxReference = 256;
 constexpr std::size_t kMaxQuestion = 4096;
 constexpr std::size_t kMaxMetadata = 16 * 1024;
+constexpr std::size_t kMaxMetadataDepth = 32;  // checked before dump(), which recurses once per level
+
+void check_metadata_depth(const nlohmann::json& value) {
+    if (json_depth(value, kMaxMetadataDepth) > kMaxMetadataDepth) {
+        throw ClientError("invalid_field",
+                          "metadata nests deeper than " + std::to_string(kMaxMetadataDepth) + " levels");
+    }
+}
 
 void check_text(const std::string& field, const std::string& value, std::size_t max) {
     if (value.size() > max) throw ClientError("invalid_field", field + " is longer than " + std::to_string(max) + " bytes");
@@ -20,6 +29,7 @@ nlohmann::json parse_metadata(std::string_view text) {
     if (text.size() > kMaxMetadata) throw ClientError("invalid_field", "metadata is larger than 16 KiB");
     auto value = nlohmann::json::parse(text, nullptr, false);
     if (value.is_discarded() || !value.is_object()) throw ClientError("invalid_field", "metadata must be a JSON object");
+    check_metadata_depth(value);
     return value;
 }
 
@@ -40,6 +50,7 @@ TaskInput from_json(const net::Request& request) {
             input.question = value.get<std::string>();
         } else if (key == "metadata") {
             if (!value.is_object() && !value.is_null()) throw ClientError("invalid_field", "metadata must be a JSON object");
+            check_metadata_depth(value);
             if (value.dump().size() > kMaxMetadata) throw ClientError("invalid_field", "metadata is larger than 16 KiB");
             input.metadata = value;
         } else {

@@ -77,10 +77,19 @@ public:
         for (std::size_t i = 0; i < config_.client_threads; ++i) threads_.emplace_back([this] { io_.run(); });
         net::Router router;
         net::add_observability_routes(router, deps_.registry, deps_.readiness, "gateway");
+        // A route's body limit is applied to the declared length before the body is read: a client must
+        // not make the gateway buffer up to the server-wide limit only to be refused afterwards.
+        net::RouteOptions options;
+        options.body_limit_for = [this](const net::Request& request) -> std::optional<std::size_t> {
+            auto state = current();
+            const RouteConfig* route = state ? state->routes.match(path_of(request.target)) : nullptr;
+            if (!route || !route->body_limit) return std::nullopt;
+            return std::min(route->body_limit->bytes, config_.server.max_body_bytes.bytes);
+        };
         for (const char* method : {"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"}) {
             router.add(method, "/{path...}", [this](net::Request& request, std::shared_ptr<net::Exchange> exchange) {
                 handle(request, std::move(exchange));
-            });
+            }, options);
         }
         server_ = std::make_unique<net::HttpServer>(
             "gateway", config_.server, std::move(router),

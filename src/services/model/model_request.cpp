@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/error.hpp"
+#include "core/json_depth.hpp"
 #include "engine/text/json_schema_grammar.hpp"
 #include "engine/text/utf8_stream.hpp"
 #include "image/data_uri.hpp"
@@ -24,6 +25,8 @@ number ::= "-"? ( [0-9] | [1-9] [0-9]{0,15} ) ( "." [0-9]{1,16} )? ( [eE] [-+]? 
 ws ::= [ \t\n]{0,20}
 )";
 
+constexpr std::size_t kMaxBodyDepth = 512;
+
 [[noreturn]] void invalid(const std::string& field, const std::string& message) {
     throw ClientError("invalid_field", field + ": " + message);
 }
@@ -32,12 +35,17 @@ json parse_body(const std::string& body) {
     if (body.empty()) throw ClientError("empty_body", "the request body is empty; send a JSON object");
     json parsed;
     try {
-        // Depth is bounded by the body limit; nlohmann parses iteratively enough for our limits.
+        // nlohmann parses (and destroys) iteratively, so any depth is safe here; see the check below.
         parsed = json::parse(body);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
         throw ClientError("invalid_json", std::string("the body is not valid JSON: ") + e.what());
     }
     if (!parsed.is_object()) throw ClientError("invalid_json", "the body must be a JSON object");
+    // Copying or dumping a JSON value recurses once per level: a hostile depth must stop here. Deep
+    // enough for any schema the grammar converter takes.
+    if (json_depth(parsed, kMaxBodyDepth) > kMaxBodyDepth) {
+        throw ClientError("invalid_json", "the body nests deeper than " + std::to_string(kMaxBodyDepth) + " levels");
+    }
     return parsed;
 }
 
@@ -170,7 +178,7 @@ ModelRequest parse_infer_multipart(const net::Request& http, const RequestLimits
         } else if (part.name == "json_schema") {
             try {
                 fields["json_schema"] = json::parse(part.data);
-            } catch (const json::parse_error&) {
+            } catch (const json::exception&) {
                 invalid("json_schema", "must be a JSON object");
             }
         } else if (part.name == "stop") {
@@ -179,7 +187,7 @@ ModelRequest parse_infer_multipart(const net::Request& http, const RequestLimits
                    part.name == "seed") {
             try {
                 fields[part.name] = json::parse(part.data);
-            } catch (const json::parse_error&) {
+            } catch (const json::exception&) {
                 invalid(part.name, "must be a number");
             }
         } else {
