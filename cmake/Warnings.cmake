@@ -5,9 +5,13 @@ target_compile_options(vg_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow -
 if(VG_WERROR)
     target_compile_options(vg_warnings INTERFACE -Werror)
 endif()
-if(VG_SANITIZE)
+if(VG_SANITIZE OR VG_FUZZ)
     add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
     add_link_options(-fsanitize=address,undefined)
+endif()
+# libFuzzer's coverage hooks in every library; only the targets in tests/fuzz link its main().
+if(VG_FUZZ)
+    add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
 
 # vg_library(name SOURCES ... DEPS ...): one static library per area, warnings on.

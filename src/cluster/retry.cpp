@@ -19,6 +19,7 @@ bool is_retryable(const AttemptFailure& failure, const RetryConfig& config) {
         case FailureKind::kResponseStarted: return false;
         case FailureKind::kClientError4xx: return false;
         case FailureKind::kUnavailable503: return true;
+        case FailureKind::kDeclined: return true;
         case FailureKind::kBadGateway502: return true;
         // A reset after bytes went out may have reached the application; only safe to repeat if idempotent.
         case FailureKind::kConnectFailed: return !failure.request_sent || config.idempotent;

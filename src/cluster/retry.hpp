@@ -25,6 +25,7 @@ void validate_retry_config(const RetryConfig& config);
 enum class FailureKind {
     kConnectFailed,    // refused/reset before the request was sent
     kUnavailable503,   // 503 with Retry-After: the instance declined the work
+    kDeclined,         // 503 marked net::kOverloadedHeader, or our own queue to it full: alive, at capacity
     kBadGateway502,    // 502 from a dead instance
     kTimeout,          // per-try timeout; the upstream may still be working on it
     kOtherStatus5xx,   // any other 5xx: the upstream may have done part of the work
@@ -39,9 +40,9 @@ struct AttemptFailure {
 
 // Whether a failed attempt may be retried at all (attempt counts and the budget are separate checks).
 // Retry only when the upstream cannot have acted on the request, or when acting twice is harmless:
-//   never after the response started or for 4xx; always for 503 and 502 (the upstream declined or
-//   was not there); connect failures always when nothing was sent, else only if idempotent;
-//   timeouts and other 5xx only if idempotent.
+//   never after the response started or for 4xx; always for 503, 502 and kDeclined (the upstream
+//   declined or was not there); connect failures always when nothing was sent, else only if
+//   idempotent; timeouts and other 5xx only if idempotent.
 // Thread-safe (pure).
 bool is_retryable(const AttemptFailure& failure, const RetryConfig& config);
 

@@ -14,6 +14,7 @@
 
 #include "cluster/backoff.hpp"
 #include "cluster/upstream_pool.hpp"
+#include "net/request.hpp"
 
 namespace vg::cluster {
 
@@ -32,6 +33,7 @@ constexpr std::size_t kMaxHeldBody = 64 * 1024;
 
 // What a status says about whether the instance acted on the request.
 FailureKind classify_status(const net::ClientResponse& response) {
+    if (response.status == 503 && response.headers.get(net::kOverloadedHeader)) return FailureKind::kDeclined;
     if (response.status == 503 && response.headers.get("Retry-After")) return FailureKind::kUnavailable503;
     if (response.status == 502) return FailureKind::kBadGateway502;
     return FailureKind::kOtherStatus5xx;
@@ -40,7 +42,8 @@ FailureKind classify_status(const net::ClientResponse& response) {
 FailureKind classify_error(const net::ClientResult& result) {
     switch (result.error) {
         case net::ClientErrorKind::kTimeout: return FailureKind::kTimeout;
-        case net::ClientErrorKind::kPoolExhausted: return FailureKind::kUnavailable503;
+        // Our own queue for the instance is full: nothing was sent, and it says nothing against the instance.
+        case net::ClientErrorKind::kPoolExhausted: return FailureKind::kDeclined;
         case net::ClientErrorKind::kProtocol: return FailureKind::kOtherStatus5xx;
         default: return FailureKind::kConnectFailed;  // refused, reset, closed, TLS: nothing answered
     }
@@ -107,7 +110,8 @@ private:
         if (cancelled_) return finish_error(lock, "cancelled", is_retry);
         const auto now = steady_clock::now();
         if (now >= request_.deadline) return give_up(lock, "upstream_timeout", is_retry);
-        auto member = pool_->acquire(request_.affinity_key, tried_);
+        // An instance that declined asked for Retry-After: the retry goes elsewhere or nowhere.
+        auto member = pool_->acquire(request_.affinity_key, tried_, !declined_);
         if (!member) return give_up(lock, last_error_.empty() ? "no_healthy_upstream" : last_error_, is_retry);
         held_.reset();  // this attempt's outcome replaces it
         ++attempts_;
@@ -190,24 +194,33 @@ private:
         }
         if (result.ok() && !attempt.held) {
             const bool server_error = result.response.status >= 500;
-            pool.report(*attempt.member, server_error ? UpstreamPool::Outcome::kFailure : UpstreamPool::Outcome::kSuccess,
+            pool.report(*attempt.member,
+                        classify_status(result.response) == FailureKind::kDeclined ? UpstreamPool::Outcome::kDeclined
+                        : server_error                                             ? UpstreamPool::Outcome::kFailure
+                                                                                   : UpstreamPool::Outcome::kSuccess,
                         duration);
             UpstreamResult out = base_result();
             out.result = std::move(result);
             return finish(lock, std::move(out));
         }
-        pool.report(*attempt.member, UpstreamPool::Outcome::kFailure, duration);
-        if (head_delivered_) return finish_error(lock, "upstream_failed", false, std::move(result));
-
         const AttemptFailure failure = attempt.held ? AttemptFailure{classify_status(attempt.held_response), true}
                                                     : AttemptFailure{classify_error(result), result.request_sent};
+        const bool declined = failure.kind == FailureKind::kDeclined && !head_delivered_;
+        pool.report(*attempt.member, declined ? UpstreamPool::Outcome::kDeclined : UpstreamPool::Outcome::kFailure,
+                    duration);
+        if (head_delivered_) return finish_error(lock, "upstream_failed", false, std::move(result));
+
         last_error_ = attempt.held ? "" : error_code_for(failure.kind);
-        if (should_retry(failure, request_.retry, attempts_) && !cancelled_) {
+        if (declined) declined_ = true;
+        // After a refusal, only an instance not asked yet could take the request.
+        const bool somewhere_to_go = !declined || pool.has_untried(tried_);
+        if (should_retry(failure, request_.retry, attempts_) && somewhere_to_go && !cancelled_) {
             if (pool.retry_budget().try_spend()) {
                 pool.metrics().retries(pool.name()).Increment();
                 // Kept until the retry is sent: if it never is, this is still the answer.
                 if (attempt.held) held_ = std::move(attempt.held_response);
-                return schedule_retry(lock);
+                // Nothing was done and another instance is asked: no reason to wait.
+                return schedule_retry(lock, declined);
             }
             pool.metrics().budget_exhausted(pool.name()).Increment();
         }
@@ -240,8 +253,8 @@ private:
         finish(lock, std::move(out));
     }
 
-    void schedule_retry(std::unique_lock<std::mutex>& lock) {
-        auto delay = backoff_delay(request_.retry.backoff, attempts_, backoff_rng());
+    void schedule_retry(std::unique_lock<std::mutex>& lock, bool at_once) {
+        auto delay = at_once ? std::chrono::milliseconds(0) : backoff_delay(request_.retry.backoff, attempts_, backoff_rng());
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(request_.deadline - steady_clock::now());
         if (delay >= left) delay = std::max(std::chrono::milliseconds(0), left - std::chrono::milliseconds(1));
         if (delay.count() == 0) return attempt(lock, true);
@@ -299,6 +312,7 @@ private:
     bool in_flight_ = false;
     bool head_delivered_ = false;
     bool retry_pending_ = false;  // a granted retry waiting for its backoff
+    bool declined_ = false;       // an instance refused it at capacity: tried instances are not asked again
     int attempts_ = 0;
     std::string instance_;
     std::string last_error_;

@@ -146,7 +146,8 @@ void UpstreamPool::on_health_change(const std::string& id, bool healthy) {
                    nlohmann::json{{"upstream", config_.name}, {"instance", id}});
 }
 
-std::shared_ptr<UpstreamMember> UpstreamPool::acquire(std::string_view key, const std::vector<std::string>& exclude) {
+std::shared_ptr<UpstreamMember> UpstreamPool::acquire(std::string_view key, const std::vector<std::string>& exclude,
+                                                      bool revisit) {
     auto all = members();
     InstanceSet candidates;
     candidates.reserve(all->size());
@@ -161,7 +162,7 @@ std::shared_ptr<UpstreamMember> UpstreamPool::acquire(std::string_view key, cons
     for (std::size_t tries = 0; tries <= candidates.size(); ++tries) {
         auto chosen = balancer_->pick(candidates, key, skip);
         if (!chosen && skip.size() > exclude.size()) break;  // every untried one refused
-        if (!chosen && !exclude.empty()) {
+        if (!chosen && !exclude.empty() && revisit) {
             // Every instance was tried already: a retry may go back to one of them.
             chosen = balancer_->pick(candidates, key, {});
             if (!chosen) break;
@@ -182,12 +183,25 @@ std::shared_ptr<UpstreamMember> UpstreamPool::acquire(std::string_view key, cons
     return nullptr;
 }
 
+bool UpstreamPool::has_untried(const std::vector<std::string>& tried) const {
+    auto all = members();
+    return std::any_of(all->begin(), all->end(), [&](const auto& member) {
+        return std::find(tried.begin(), tried.end(), member->instance->id) == tried.end();
+    });
+}
+
 void UpstreamPool::report(UpstreamMember& member, Outcome outcome, std::chrono::nanoseconds duration) {
     member.instance->outstanding.fetch_sub(1, std::memory_order_relaxed);
     member.series.outstanding.Decrement();
     switch (outcome) {
         case Outcome::kCancelled:
             member.breaker.release();
+            return;
+        case Outcome::kDeclined:
+            // Alive and answering fast, only full: counting it would open the breaker of every instance
+            // under overload and turn shedding half the load into refusing all of it.
+            member.breaker.release();
+            member.series.attempts_failed.Increment();
             return;
         case Outcome::kSuccess:
             member.breaker.on_success(duration);

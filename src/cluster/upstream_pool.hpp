@@ -62,7 +62,8 @@ struct UpstreamLane {
 // it with send_upstream() (upstream_call.hpp). Thread-safe after start().
 class UpstreamPool {
 public:
-    enum class Outcome { kSuccess, kFailure, kCancelled };
+    // kDeclined: the instance refused the work at capacity (retry.hpp); neither a success nor a failure.
+    enum class Outcome { kSuccess, kFailure, kCancelled, kDeclined };
 
     struct MemberStatus {
         std::string id;
@@ -85,9 +86,12 @@ public:
     void stop();
 
     // An instance for one attempt with its breaker permit taken, avoiding `exclude` (ids already
-    // tried) when another is available; nullptr when no instance can take it. Every member returned
-    // must be given back through report() exactly once.
-    std::shared_ptr<UpstreamMember> acquire(std::string_view key, const std::vector<std::string>& exclude);
+    // tried) when another is available, or always when `revisit` is false; nullptr when no instance can
+    // take it. Every member returned must be given back through report() exactly once.
+    std::shared_ptr<UpstreamMember> acquire(std::string_view key, const std::vector<std::string>& exclude,
+                                            bool revisit = true);
+    // Whether the pool has an instance whose id is not in `tried`.
+    bool has_untried(const std::vector<std::string>& tried) const;
     // `failure` is true for connect failures, timeouts and 5xx: they feed the breaker and ejection.
     void report(UpstreamMember& member, Outcome outcome, std::chrono::nanoseconds duration);
 

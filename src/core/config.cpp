@@ -55,7 +55,13 @@ void set_path(YAML::Node root, const std::vector<std::string>& path, const YAML:
     chain.back()[path.back()] = value;
 }
 
-void expand_tree(YAML::Node node, const std::map<std::string, std::string>& environment, const std::string& path) {
+// Far deeper than any real config; a YAML alias inside its own anchor ("a: &x {b: *x}") is endless.
+constexpr int kMaxConfigDepth = 64;
+
+void expand_tree(YAML::Node node, const std::map<std::string, std::string>& environment, const std::string& path, int depth = 0) {
+    if (depth > kMaxConfigDepth) {
+        throw ConfigError(path + ": nested deeper than " + std::to_string(kMaxConfigDepth) + " levels (an alias inside its own anchor?)");
+    }
     if (node.IsScalar()) {
         const std::string& text = node.Scalar();
         if (text.find('$') == std::string::npos) return;
@@ -67,9 +73,11 @@ void expand_tree(YAML::Node node, const std::map<std::string, std::string>& envi
             throw ConfigError(path + ": " + e.what());
         }
     } else if (node.IsMap()) {
-        for (auto item : node) expand_tree(item.second, environment, path.empty() ? item.first.Scalar() : path + "." + item.first.Scalar());
+        for (auto item : node) {
+            expand_tree(item.second, environment, path.empty() ? item.first.Scalar() : path + "." + item.first.Scalar(), depth + 1);
+        }
     } else if (node.IsSequence()) {
-        for (std::size_t i = 0; i < node.size(); ++i) expand_tree(node[i], environment, path + "[" + std::to_string(i) + "]");
+        for (std::size_t i = 0; i < node.size(); ++i) expand_tree(node[i], environment, path + "[" + std::to_string(i) + "]", depth + 1);
     }
 }
 

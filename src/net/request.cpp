@@ -90,6 +90,13 @@ Response Response::error(int status, const std::string& code, const std::string&
     return response;
 }
 
+Response Response::overloaded(const std::string& code, const std::string& message, const std::string& request_id,
+                              int retry_after_seconds) {
+    Response response = error(503, code, message, request_id, retry_after_seconds);
+    response.headers.set(kOverloadedHeader, "1");
+    return response;
+}
+
 void propagate_context(Request& request, Headers& outgoing) {
     outgoing.set("traceparent", request.trace_context().child().header());
     if (!request.request_id.empty()) outgoing.set("X-Request-Id", request.request_id);

@@ -43,6 +43,12 @@ struct Request {
     std::string content_type() const;
 };
 
+// On a 503: the service refused the request without acting on it because it is at capacity (a "nack",
+// as Finagle calls it). It is alive and answering, so a caller should neither count the refusal as the
+// instance failing (circuit breaker, outlier ejection) nor send it the same request again before
+// Retry-After; another instance may take it at once.
+inline constexpr const char* kOverloadedHeader = "X-VisionGrid-Overloaded";
+
 struct Response {
     int status = 200;
     Headers headers;
@@ -53,6 +59,9 @@ struct Response {
     // The platform's error body {"error": {"code", "message", "request_id"}}; 429/503 get Retry-After.
     static Response error(int status, const std::string& code, const std::string& message, const std::string& request_id,
                           int retry_after_seconds = 0);
+    // A 503 error marked with kOverloadedHeader.
+    static Response overloaded(const std::string& code, const std::string& message, const std::string& request_id,
+                               int retry_after_seconds = 1);
 };
 
 // A response sent in pieces (chunked transfer encoding): Server-Sent Events, streamed bodies.

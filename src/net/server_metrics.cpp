@@ -43,7 +43,8 @@ void HttpServerMetrics::record(const std::string& route, const std::string& meth
     RouteSeries series;
     {
         std::lock_guard lock(mutex_);
-        auto it = series_.find(std::tuple<std::string_view, std::string_view, int>(route, method, status));
+        // A tuple of references, not of string_views: clang 14 cannot compare the latter with the key.
+        auto it = series_.find(std::tie(route, method, status));
         if (it == series_.end()) {
             RouteSeries added{&requests_.Add({{"server", server_}, {"route", route}, {"method", method}, {"status", std::to_string(status)}}),
                               &latency_.Add({{"server", server_}, {"route", route}}, obs::latency_buckets())};

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cluster/upstream_fixture.hpp"
+#include "net/request.hpp"
 
 namespace vg::cluster {
 namespace {
@@ -435,6 +436,74 @@ TEST_F(UpstreamCallTest, APassedDeadlineSendsNothing) {
     EXPECT_EQ(probe->result().attempts, 0);
     EXPECT_EQ(a.request_count(), 0u);
     expect_budget_settled(*pool);
+}
+
+// An instance refusing work at capacity (X-VisionGrid-Overloaded) is alive: its refusal goes to the
+// client at once, the breaker does not count it, and it is not asked again within the call.
+Reply overloaded(std::string body = "full") {
+    return busy(std::move(body)).header(net::kOverloadedHeader, "1");
+}
+
+BreakerState breaker_of(const UpstreamPool& pool, const std::string& id) {
+    for (const auto& status : pool.status()) {
+        if (status.id == id) return status.breaker;
+    }
+    ADD_FAILURE() << "no instance " << id;
+    return BreakerState::kOpen;
+}
+
+TEST_F(UpstreamCallTest, ARefusalAtCapacityFromTheOnlyInstanceIsTheAnswerAtOnceAndLeavesItsBreakerClosed) {
+    FakeUpstream a;
+    a.set_handler([](const RecordedRequest&) { return overloaded(); });
+    auto pool = make_pool(config_for({endpoint_of(a)}));  // default breaker: window 2, 50 %
+    for (int i = 0; i < 5; ++i) {
+        auto probe = call(pool, request_to(*pool, "/v1/detect"));
+        const auto result = probe->result();
+        EXPECT_EQ(result.error, "") << i;
+        EXPECT_EQ(result.attempts, 1) << i << ": asked again after it declined";
+        ASSERT_THAT(statuses(*probe), ElementsAre(503)) << i;
+        EXPECT_EQ(probe->heads()[0].headers.get_or("Retry-After", ""), "1");
+        EXPECT_EQ(probe->heads()[0].headers.get_or(net::kOverloadedHeader, ""), "1");
+        EXPECT_EQ(probe->body(), "full");
+    }
+    EXPECT_EQ(a.request_count(), 5u);
+    EXPECT_EQ(breaker_of(*pool, id_of(a)), BreakerState::kClosed);
+    EXPECT_EQ(counter("visiongrid_upstream_retries_total"), 0);
+    EXPECT_EQ(attempts_failed(id_of(a)), 5) << "still a 5xx in the attempt counts";
+    expect_budget_settled(*pool);
+}
+
+TEST_F(UpstreamCallTest, ARefusalAtCapacityIsRetriedOnAnotherInstanceWithoutBackoff) {
+    FakeUpstream a, b;
+    a.set_handler([](const RecordedRequest&) { return overloaded(); });
+    b.set_handler([](const RecordedRequest&) { return Reply::ok("from b"); });
+    auto config = config_for({endpoint_of(a), endpoint_of(b)});
+    config.retry.backoff.initial = 60s;  // a backoff would outlast the request's deadline
+    config.retry.backoff.max = 60s;
+    auto pool = make_pool(config);
+    for (int i = 0; i < 3; ++i) {
+        const auto started = std::chrono::steady_clock::now();
+        auto probe = call(pool, request_to(*pool, "/v1/detect", "POST"));
+        EXPECT_LT(std::chrono::steady_clock::now() - started, 2s) << i << ": waited for a backoff";
+        const auto result = probe->result();
+        EXPECT_EQ(result.error, "") << i;
+        EXPECT_THAT(statuses(*probe), ElementsAre(200));
+        EXPECT_EQ(probe->body(), "from b");
+    }
+    EXPECT_GE(a.request_count(), 2u) << "round robin starts calls on a";
+    EXPECT_EQ(breaker_of(*pool, id_of(a)), BreakerState::kClosed);
+    expect_budget_settled(*pool);
+}
+
+TEST_F(UpstreamCallTest, APlain503StillCountsAgainstTheBreaker) {
+    FakeUpstream a;
+    a.set_handler([](const RecordedRequest&) { return busy(); });
+    auto config = config_for({endpoint_of(a)});
+    config.retry.max_attempts = 1;
+    auto pool = make_pool(config);
+    call(pool, request_to(*pool, "/v1/detect"));
+    call(pool, request_to(*pool, "/v1/detect"));
+    EXPECT_EQ(breaker_of(*pool, id_of(a)), BreakerState::kOpen);
 }
 
 }  // namespace

@@ -139,6 +139,19 @@ TEST(LoadConfigTest, InvalidYamlIsAConfigError) {
     EXPECT_THAT(message, HasSubstr("invalid YAML"));
 }
 
+// Found by fuzzing (tests/fuzz/corpus/fuzz_config/bad_anchor): the alias makes the tree a cycle, and
+// walking it overflowed the stack, so `visiongrid -c` crashed instead of naming the problem.
+TEST(LoadConfigTest, AliasInsideItsOwnAnchorIsAConfigError) {
+    auto message = config_error_of([] { load_config(from_text("a: &x {b: *x}\n")); });
+    EXPECT_THAT(message, HasSubstr("nested deeper than"));
+    EXPECT_THAT(message, HasSubstr("a.b.b.b"));
+}
+
+TEST(LoadConfigTest, AliasesOfOtherNodesStillWork) {
+    YAML::Node root = load_config(from_text("defaults: &d {port: 1}\nserver: *d\n"));
+    EXPECT_EQ(root["server"]["port"].as<int>(), 1);
+}
+
 TEST(LoadConfigTest, TopLevelMustBeAMapping) {
     auto message = config_error_of([] { load_config(from_text("- a\n- b\n")); });
     EXPECT_THAT(message, HasSubstr("mapping"));

@@ -37,6 +37,7 @@ std::string chat_url(std::string base) {
 net::ClientConfig client_config(const RemoteEngineConfig& config) {
     net::ClientConfig client;
     client.max_connections_per_host = config.max_connections;
+    client.max_pending_per_host = config.max_queue;
     client.connect_timeout = config.connect_timeout;
     return client;
 }
@@ -129,6 +130,12 @@ std::shared_ptr<InferenceHandle> RemoteEngine::submit(InferenceRequest request, 
     call->start(*client_, std::move(http), std::chrono::duration<double, std::milli>(encoded - submitted).count(),
                 std::move(timeout_limit));
     return call;
+}
+
+bool RemoteEngine::saturated() const {
+    // Calls are counted from submit(), so this includes those waiting for a connection.
+    const auto in_flight = static_cast<std::size_t>(std::max(0, state_->in_flight.load(std::memory_order_relaxed)));
+    return in_flight >= config_.max_connections + config_.max_queue;
 }
 
 int RemoteEngine::image_tokens(int width, int height) const {

@@ -18,7 +18,8 @@ struct RemoteEngineState;
 
 // The Engine interface over an OpenAI-compatible upstream (llama-server, vLLM, Ollama): each request becomes a
 // streaming POST {url}/v1/chat/completions with its images inlined as PNG data URIs, and the event stream
-// becomes on_text calls. Owns its I/O threads and a pooled HTTP client; the upstream does the queueing.
+// becomes on_text calls. Owns its I/O threads and a pooled HTTP client: max_connections calls upstream at once,
+// max_queue more waiting for one, the rest refused with 503 (the upstream does its own queueing behind that).
 // Thread-safe. submit() encodes the images (a few ms per megapixel): call it from a worker, not an I/O thread.
 // Callbacks run on the engine's I/O threads. Destruction ends requests still in flight with
 // "upstream_unavailable" and waits for their callbacks.
@@ -35,6 +36,8 @@ public:
     int image_tokens(int width, int height) const override;
     // No probe: an upstream that is down fails each request with a 503 instead.
     bool ready() const override { return true; }
+    // Every connection busy and max_queue calls waiting for one.
+    bool saturated() const override;
     std::string model_name() const override;
     nlohmann::json info() const override;
 

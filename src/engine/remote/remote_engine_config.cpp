@@ -16,6 +16,7 @@ RemoteEngineConfig parse_remote_engine_config(ConfigNode node) {
     if (config.connect_timeout.count() <= 0) node.fail("connect_timeout", "must be positive");
     node.read("max_connections", config.max_connections);
     if (config.max_connections == 0) node.fail("max_connections", "must be at least 1");
+    node.read("max_queue", config.max_queue);
     node.read("image_tokens_per_32px", config.image_tokens_per_32px);
     if (config.image_tokens_per_32px < 1) node.fail("image_tokens_per_32px", "must be at least 1");
     node.finish();

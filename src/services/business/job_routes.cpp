@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/json_depth.hpp"
+#include "engine/text/utf8_stream.hpp"
 #include "net/multipart.hpp"
 #include "services/business/result_view.hpp"
 #include "services/business/task_catalog.hpp"
@@ -59,6 +60,8 @@ JobSubmission from_multipart(const net::Request& request, const JobsConfig& conf
         } else if (part.name == "task") {
             submission.task = std::string(part.data);
         } else if (part.name == "caller_reference") {
+            // Raw bytes, unlike a JSON string: the store (PostgreSQL) takes UTF-8 only.
+            if (!engine::is_valid_utf8(part.data)) throw ClientError("invalid_field", "caller_reference must be valid UTF-8");
             submission.caller_reference = std::string(part.data);
         } else if (part.name == "webhook_url") {
             submission.webhook_url = std::string(part.data);

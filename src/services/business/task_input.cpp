@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/json_depth.hpp"
+#include "engine/text/utf8_stream.hpp"
 #include "image/data_uri.hpp"
 #include "net/multipart.hpp"
 
@@ -60,15 +61,22 @@ TaskInput from_json(const net::Request& request) {
     return input;
 }
 
+// Form fields are raw bytes where JSON strings are UTF-8 by construction: text that goes into prompts
+// and the store must be UTF-8 whichever encoding brought it (PostgreSQL refuses anything else).
+std::string text_part(const net::MultipartPart& part) {
+    if (!engine::is_valid_utf8(part.data)) throw ClientError("invalid_field", part.name + " must be valid UTF-8");
+    return std::string(part.data);
+}
+
 TaskInput from_multipart(const net::Request& request) {
     TaskInput input;
     for (const auto& part : net::parse_multipart(request.body, request.header("Content-Type"))) {
         if (part.name == "image" || part.name == "file") {
             input.image = std::string(part.data);
         } else if (part.name == "caller_reference") {
-            input.caller_reference = std::string(part.data);
+            input.caller_reference = text_part(part);
         } else if (part.name == "question") {
-            input.question = std::string(part.data);
+            input.question = text_part(part);
         } else if (part.name == "metadata") {
             input.metadata = parse_metadata(part.data);
         } else {

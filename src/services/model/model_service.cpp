@@ -127,6 +127,10 @@ private:
     std::string model_name() const { return engine_ready_.load() ? engine_->model_name() : "loading"; }
 
     static void answer_error(const std::shared_ptr<net::Exchange>& exchange, const std::string& request_id, const engine::InferenceError& e) {
+        // The engine's queue, or the remote upstream behind it, is full: a refusal of work not begun.
+        if (e.code == "queue_full" || e.code == "upstream_busy") {
+            return exchange->respond(net::Response::overloaded(e.code, e.message, request_id, e.retry_after_seconds));
+        }
         exchange->respond(net::Response::error(e.http_status, e.code, e.message, request_id, e.retry_after_seconds));
     }
 
@@ -134,6 +138,11 @@ private:
         if (!engine_ready_.load()) {
             throw Error(load_error_.empty() ? "model_loading" : "model_unavailable",
                         load_error_.empty() ? "the model is still loading; retry shortly" : "the model failed to load: " + load_error_, 503);
+        }
+        // Refused before the body is parsed or an image decoded: under overload, a refusal must cost nothing.
+        if (engine_->saturated()) {
+            return exchange->respond(net::Response::overloaded(
+                "queue_full", "every slot is busy and the queue is full; retry shortly", http.request_id));
         }
         auto received = Clock::now();
         request_deadline(http, received);  // validate the header before any work
@@ -148,7 +157,8 @@ private:
             run(std::move(request), exchange, request_id, shape, received, deadline);
         };
         if (!decode_pool_.post(std::move(job))) {
-            throw Error("overloaded", "too many images are waiting to be decoded; retry shortly", 503);
+            exchange->respond(net::Response::overloaded(
+                "overloaded", "too many images are waiting to be decoded; retry shortly", request_id));
         }
     }
 

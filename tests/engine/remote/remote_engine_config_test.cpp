@@ -34,6 +34,7 @@ TEST(RemoteEngineConfigTest, Defaults) {
     EXPECT_EQ(config.timeout, 120s);
     EXPECT_EQ(config.connect_timeout, 2s);
     EXPECT_EQ(config.max_connections, 64u);
+    EXPECT_EQ(config.max_queue, 64u);
     EXPECT_EQ(config.image_tokens_per_32px, 1);
 }
 
@@ -45,6 +46,7 @@ model: qwen3-vl-8b
 timeout: 30s
 connect_timeout: 500ms
 max_connections: 8
+max_queue: 3
 image_tokens_per_32px: 2
 )");
     EXPECT_EQ(config.url, "https://gpu-box:8000");
@@ -53,6 +55,7 @@ image_tokens_per_32px: 2
     EXPECT_EQ(config.timeout, 30s);
     EXPECT_EQ(config.connect_timeout, 500ms);
     EXPECT_EQ(config.max_connections, 8u);
+    EXPECT_EQ(config.max_queue, 3u);
     EXPECT_EQ(config.image_tokens_per_32px, 2);
 }
 

@@ -489,6 +489,34 @@ TEST_F(RemoteEngineTest, FiftyConcurrentRequestsAllComplete) {
     EXPECT_EQ(std::unique(ids.begin(), ids.end()) - ids.begin(), kRequests);
 }
 
+TEST_F(RemoteEngineTest, BeyondItsConnectionsAndQueueTheEngineIsSaturatedAndRefusesAtOnce) {
+    auto gate = std::make_shared<Gate>();
+    server_.set_default(OpenAiReply::stream({"x"}).after(gate));
+    RemoteEngineConfig cfg = config();
+    cfg.max_connections = 1;
+    cfg.max_queue = 1;
+    engine(cfg);
+    InferenceRecorder sent, waiting, refused;
+    engine().submit(text_request("one"), sent.callbacks());
+    EXPECT_FALSE(engine().saturated());
+    engine().submit(text_request("two"), waiting.callbacks());
+    ASSERT_TRUE(server_.wait_for_requests(1));
+    EXPECT_TRUE(engine().saturated()) << "one call upstream and one waiting for its connection";
+    engine().submit(text_request("three"), refused.callbacks());
+    ASSERT_TRUE(refused.wait_for_end());
+    ASSERT_TRUE(refused.error());
+    EXPECT_EQ(refused.error()->code, "upstream_busy");
+    EXPECT_EQ(refused.error()->http_status, 503);
+    EXPECT_GE(refused.error()->retry_after_seconds, 1);
+    EXPECT_EQ(server_.request_count(), 1u);
+    gate->open();
+    for (auto* recorder : {&sent, &waiting}) {
+        ASSERT_TRUE(recorder->wait_for_end());
+        EXPECT_TRUE(recorder->result());
+    }
+    EXPECT_FALSE(engine().saturated());
+}
+
 TEST_F(RemoteEngineTest, DestroyingTheEngineEndsRequestsInFlight) {
     server_.push(OpenAiReply::stall());
     InferenceRecorder recorder;
